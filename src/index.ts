@@ -7,15 +7,31 @@ export * from "./ndarray";
 export * from "./random";
 export * from "./backend";
 
-// data
+// ---- data
 export * from "./datasets/bit-sums";
+// lab 000 datasets:
+// lab 001 datasets:
+// lab 002 datasets:
 
-// models
+// ---- models (one namespace per model: lab.linearRnn.forwardStates, …)
 export * as linearRnn from "./models/linear-rnn";
 export type { LinearRnnParams } from "./models/linear-rnn";
+// lab 000 models:
+// lab 001 models:
+// lab 002 models:
 
-// BPTT tools
+// ---- BPTT tools
 export * from "./bptt/grad-check";
+// lab 001 BPTT tools (truncated BPTT):
 
-// optimisers
+// ---- optimisers
+export * from "./optim/optimizer";
 export * from "./optim/rprop";
+export * from "./optim/sgd";
+export * from "./optim/rmsprop";
+
+// ---- training
+export * from "./train";
+
+// ---- plots, rendering, notebook display
+// (plots / render / notebook exports go here)

@@ -10,6 +10,9 @@ export interface NdArray {
   readonly data: Float64Array;
 }
 
+/** Parameters (or their gradients) keyed by name; optimisers update them in place. */
+export type ParamSet = Record<string, NdArray>;
+
 export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

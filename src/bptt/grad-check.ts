@@ -6,11 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { currentBackend, initBackend } from "../backend";
-import { type NdArray, ndarray } from "../ndarray";
+import { type NdArray, type ParamSet, ndarray } from "../ndarray";
 import { NumpyRandom } from "../random";
-
-/** Parameters keyed by name, each an array with its shape (a scalar has shape []). */
-export type ParamSet = Record<string, NdArray>;
 
 export interface GradCheckOptions {
   /** The point to check at. Not modified (perturbations are made on a copy). */

@@ -1,0 +1,159 @@
+/**
+ * The one training loop of the library: epochs of batches, one optimiser step per batch, live
+ * progress, a history of losses and metrics, optional gradient-norm clipping, and a cheap guard
+ * that stops on the first non-finite loss or gradient and says where it happened.
+ *
+ * What a step computes (forward + BPTT, hand-derived or autodiff, full or truncated) is the
+ * caller's `step` function; the loop only orders the work. Used by labs 000, 001 and 002.
+ */
+import type { ParamSet } from "./ndarray";
+import { type Optimizer, clipGradNorm, rejectUnknownOptions } from "./optim/optimizer";
+import { progress as createProgress } from "./notebook/progress";
+
+export interface StepResult {
+  /** The batch's loss (before the update). */
+  loss: number;
+  /** Gradients keyed like the parameters. */
+  grads: ParamSet;
+  /** Anything else to average over the epoch (e.g. accuracy). */
+  metrics?: Record<string, number>;
+}
+
+export interface StepContext {
+  epoch: number;
+  /** Step index within the epoch, from 0. */
+  step: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean of the batch losses of the epoch. */
+  loss: number;
+  /** Every batch's loss, in order. */
+  batchLosses: number[];
+  /** Means of the step metrics plus whatever `evaluate` returned. */
+  metrics: Record<string, number>;
+  /** Wall time of the epoch, evaluation included. */
+  seconds: number;
+}
+
+export interface TrainOptions<Batch> {
+  /** Names the run in progress lines and errors, e.g. "ReLU RNN, echo 3". */
+  name: string;
+  /** The parameters the optimiser updates in place. */
+  params: ParamSet;
+  optimizer: Optimizer;
+  epochs: number;
+  /** The batches of one epoch (called once per epoch, so data can be redrawn). */
+  batches: (epoch: number) => Iterable<Batch>;
+  /** Forward and backward of one batch. */
+  step: (batch: Batch, context: StepContext) => StepResult;
+  /** After each epoch: metrics to record (test loss, accuracy…). */
+  evaluate?: (epoch: number) => Record<string, number> | Promise<Record<string, number>>;
+  /** Called with each finished epoch (live charts, animation frames). */
+  onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
+  /** Clip the global gradient norm to this value before each update (default: no clipping). */
+  clipNorm?: number;
+  /** Stop on a non-finite loss or gradient (default true). */
+  checkFinite?: boolean;
+  /** Show live progress (default true). */
+  progress?: boolean;
+  /** Batches per epoch, for the progress bar's total (default: counted on the first epoch). */
+  stepsPerEpoch?: number;
+}
+
+export interface TrainResult {
+  history: EpochRecord[];
+  seconds: number;
+}
+
+const OPTION_KEYS = [
+  "name", "params", "optimizer", "epochs", "batches", "step", "evaluate", "onEpochEnd",
+  "clipNorm", "checkFinite", "progress", "stepsPerEpoch",
+];
+
+/** Raised by the non-finite guard; says which run, where, and what went bad first. */
+export class NonFiniteError extends Error {
+  constructor(
+    readonly run: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly quantity: string,
+    readonly value: number,
+  ) {
+    super(
+      `${run}: ${quantity} is ${value} at epoch ${epoch}, step ${step}; ` +
+        `lower the learning rate or clip gradients (clipNorm), or pass checkFinite: false to go on anyway`,
+    );
+    this.name = "NonFiniteError";
+  }
+}
+
+/** The first non-finite value of a step, or undefined. One pass over the gradients: cheap next to BPTT. */
+function firstNonFinite(result: StepResult): { quantity: string; value: number } | undefined {
+  if (!Number.isFinite(result.loss)) return { quantity: "the loss", value: result.loss };
+  for (const [name, g] of Object.entries(result.grads)) {
+    const d = g.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) return { quantity: `gradient "${name}" (entry ${i})`, value: d[i] };
+    }
+  }
+  return undefined;
+}
+
+function mean(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainResult> {
+  rejectUnknownOptions("train", options, OPTION_KEYS);
+  const { name, params, optimizer, epochs, batches, step, evaluate, onEpochEnd, clipNorm, checkFinite = true } = options;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`train (${name}): epochs must be a non-negative integer, got ${epochs}`);
+  if (clipNorm !== undefined && !(clipNorm > 0)) throw new RangeError(`train (${name}): clipNorm must be > 0, got ${clipNorm}`);
+
+  const started = performance.now();
+  const history: EpochRecord[] = [];
+  let stepsPerEpoch = options.stepsPerEpoch;
+  const bar = options.progress === false ? undefined : createProgress({ label: name, total: epochs * (stepsPerEpoch ?? 1) });
+
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const epochStart = performance.now();
+    const batchLosses: number[] = [];
+    const stepMetrics: Record<string, number[]> = {};
+    let stepIndex = 0;
+    for (const batch of batches(epoch)) {
+      const result = step(batch, { epoch, step: stepIndex });
+      if (checkFinite) {
+        const bad = firstNonFinite(result);
+        if (bad) {
+          bar?.done({ stopped: `non-finite at epoch ${epoch}` });
+          throw new NonFiniteError(name, epoch, stepIndex, bad.quantity, bad.value);
+        }
+      }
+      if (clipNorm !== undefined) clipGradNorm(result.grads, clipNorm);
+      optimizer.step(params, result.grads);
+      batchLosses.push(result.loss);
+      for (const [k, v] of Object.entries(result.metrics ?? {})) (stepMetrics[k] ??= []).push(v);
+      stepIndex++;
+      if (stepsPerEpoch !== undefined) {
+        bar?.tick(1, { epoch: epoch + 1, loss: result.loss });
+      }
+    }
+    if (stepsPerEpoch === undefined) {
+      // Unknown length until one epoch has run: from here on the bar counts steps.
+      stepsPerEpoch = Math.max(stepIndex, 1);
+      bar?.setTotal?.(epochs * stepsPerEpoch);
+      bar?.tick(stepIndex, { epoch: epoch + 1, loss: batchLosses[batchLosses.length - 1] });
+    }
+    const metrics: Record<string, number> = Object.fromEntries(Object.entries(stepMetrics).map(([k, v]) => [k, mean(v)]));
+    Object.assign(metrics, evaluate ? await evaluate(epoch) : {});
+    const record: EpochRecord = { epoch, loss: mean(batchLosses), batchLosses, metrics, seconds: (performance.now() - epochStart) / 1000 };
+    history.push(record);
+    if (onEpochEnd) await onEpochEnd(record);
+    // Let the event loop run between epochs: interrupts, display flushes, timers.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const last = history[history.length - 1];
+  bar?.done(last ? { loss: last.loss, ...last.metrics } : {});
+  return { history, seconds: (performance.now() - started) / 1000 };
+}
