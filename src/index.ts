@@ -22,6 +22,7 @@ export type { LinearRnnParams } from "./models/linear-rnn";
 
 // ---- BPTT tools
 export * from "./bptt/grad-check";
+export * from "./bptt/loss-surface";
 // lab 001 BPTT tools (truncated BPTT):
 
 // ---- optimisers
@@ -34,4 +35,6 @@ export * from "./optim/rmsprop";
 export * from "./train";
 
 // ---- plots, rendering, notebook display
-// (plots / render / notebook exports go here)
+export * from "./plot";
+export * from "./render";
+export * from "./notebook";

@@ -3,7 +3,6 @@
 // originals' NumPy code unchanged (lab 003's loss, gradients and final RProp weights).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
 import { bitSequences, thirdsSequences } from "../src/datasets/bit-sums";
 import * as rnn from "../src/models/linear-rnn";
 import { gradCheck, formatGradCheck } from "../src/bptt/grad-check";
@@ -20,7 +19,7 @@ function runRProp(X: ReturnType<typeof bitSequences>, start: rnn.LinearRnnParams
   let w: rnn.LinearRnnParams = { ...start };
   for (let i = 0; i < iterations; i++) {
     const { grads } = rnn.lossAndGradients(X.X, X.t, w);
-    w = opt.step({ ...w }, { ...grads }) as unknown as rnn.LinearRnnParams;
+    w = opt.step(w, grads);
   }
   return w;
 }
@@ -72,7 +71,7 @@ test("BPTT gradients match finite differences and TensorFlow.js autodiff on rand
       params,
       loss: (p) => rnn.lossAndGradients(X, t, unpack(p)).loss,
       gradients: (p) => ({ ...rnn.lossAndGradients(X, t, unpack(p)).grads }),
-      tfLoss: (p) => rnn.tfLoss(X, t, { wx: p.wx as tf.Scalar, wRec: p.wRec as tf.Scalar }),
+      tfLoss: (p) => rnn.tfLoss(X, t, p),
       eps: 1e-6,
     });
     // float64 central differences: error ~eps² · f''' ≪ 1e-7; autodiff runs in float32: ~1e-6.
@@ -122,7 +121,7 @@ test("RProp's step rules: grow on the same sign, shrink on a flip, move against 
   close(w.a, -0.06, 1e-15, "a after flip");
   assert.equal(w.b, 0.05, "a zero gradient does not move the weight");
   assert.throws(() => new RProp({ initialStep: 0.1, lr: 1 } as never), /RProp: unknown option lr/);
-  assert.throws(() => opt.step({ c: 1 }, {}), /no gradient for weight "c"/);
+  assert.throws(() => opt.step({ c: 1 }, {} as { c: number }), /no gradient for weight "c"/);
 });
 
 test("lab 003's RProp run ends where the original's code ends", () => {

@@ -9,7 +9,7 @@
  * TensorFlow.js for the autodiff check. Introduced in lab 003.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type NdArray, assertRank, ndarray } from "../ndarray";
+import { type NdArray, type ParamSet, assertRank, ndarray } from "../ndarray";
 
 export interface LinearRnnParams {
   /** Input weight w_x. */
@@ -123,9 +123,15 @@ export function lossAndGradients(X: NdArray, targets: ArrayLike<number>, params:
   return { loss: mseLoss(y, targets), grads };
 }
 
-/** The same loss in TensorFlow.js ops (float32), so autodiff can check the hand-derived gradients. */
-export function tfLoss(X: NdArray, targets: ArrayLike<number>, params: { wx: tf.Scalar; wRec: tf.Scalar }): tf.Scalar {
+/**
+ * The same loss in TensorFlow.js ops (float32), so autodiff can check the hand-derived gradients.
+ * `params` holds the scalar tensors `wx` and `wRec` (keyed like toParamSet, as gradCheck passes them).
+ */
+export function tfLoss(X: NdArray, targets: ArrayLike<number>, params: Record<string, tf.Tensor>): tf.Scalar {
   checkInputs(X, targets);
+  for (const name of ["wx", "wRec"]) {
+    if (params[name] === undefined || params[name].size !== 1) throw new RangeError(`tfLoss: params.${name} must be a scalar tensor`);
+  }
   const [batch, time] = X.shape;
   return tf.tidy(() => {
     const x = tf.tensor2d(Float32Array.from(X.data), [batch, time], "float32"); // (B, T)
@@ -136,4 +142,29 @@ export function tfLoss(X: NdArray, targets: ArrayLike<number>, params: { wx: tf.
     }
     return tf.mean(tf.square(tf.sub(tf.tensor1d(Float32Array.from(targets)), s))) as tf.Scalar;
   });
+}
+
+/**
+ * ∂ξ/∂S_k summed over the batch, for k = 0 … time: what labs 003/004 plot as "gradient over time".
+ * (The originals plotted N² times this: they broadcast the batch-summed output gradient to every
+ * sequence, then summed over the batch again, and skipped the 1/N of the mean.)
+ */
+export function lossGradientOverTime(X: NdArray, targets: ArrayLike<number>, params: LinearRnnParams): Float64Array {
+  checkInputs(X, targets);
+  const S = forwardStates(X, params);
+  const { gradOverTime: G } = backwardGradient(X, S, outputGradient(outputs(S), targets), params.wRec);
+  const [batch, cols] = G.shape;
+  const out = new Float64Array(cols);
+  for (let i = 0; i < batch; i++) for (let k = 0; k < cols; k++) out[k] += G.data[i * cols + k] / batch;
+  return out;
+}
+
+/** The two weights as a ParamSet of scalars (shape []), the form gradCheck and optimisers take. */
+export function toParamSet({ wx, wRec }: LinearRnnParams): ParamSet {
+  return { wx: ndarray([], [wx]), wRec: ndarray([], [wRec]) };
+}
+
+/** Back from a ParamSet of scalars. */
+export function fromParamSet(p: ParamSet): LinearRnnParams {
+  return { wx: p.wx.data[0], wRec: p.wRec.data[0] };
 }

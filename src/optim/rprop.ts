@@ -46,9 +46,9 @@ export class RProp {
   }
 
   /** One iteration: adapts each Δ from the gradient's sign, then returns the moved weights. */
-  step(weights: Weights, grads: Weights): Weights {
-    const next: Weights = {};
-    for (const name of Object.keys(weights)) {
+  step<W extends { [K in keyof W]: number }>(weights: W, grads: { [K in keyof W]: number }): W {
+    const next = {} as Record<string, number>;
+    for (const name of Object.keys(weights) as (keyof W & string)[]) {
       const g = grads[name];
       if (g === undefined) throw new Error(`RProp.step: no gradient for weight "${name}"`);
       const sign = Math.sign(g);
@@ -58,6 +58,6 @@ export class RProp {
       this.prevSign[name] = sign;
       next[name] = weights[name] - sign * this.delta[name];
     }
-    return next;
+    return next as W;
   }
 }

@@ -1,0 +1,300 @@
+/**
+ * Line charts as plain Vega-Lite specs (built here, rendered in src/render, shown by src/notebook).
+ * Used by notebooks 001 (accuracy per epoch), 002 (MSE on a log axis, accuracy), 003 (w_x and w_rec
+ * per RProp iteration) and 003/004 (gradient over time on a symlog axis, `gradientOverTimeChart`).
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { Axis } from 'vega-lite/build/src/axis';
+import type { Scale } from 'vega-lite/build/src/scale';
+import { resolveColor, TAB10 } from './colors';
+import {
+  describe, expectFinite, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
+  rejectUnknownOptions, roundSignificant,
+} from './options';
+
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+export interface LineSeries {
+  /** Legend label; unique within a chart. */
+  name: string;
+  /** y values, one per point. */
+  values: NumberList;
+  /** x values; defaults to 0, 1, 2, … (the iteration / epoch index). */
+  x?: NumberList;
+  /** CSS colour or matplotlib letter ('r', 'b', …); overrides `colors[name]`. */
+  color?: string;
+}
+
+export interface LineChartOptions {
+  series: readonly LineSeries[];
+  /** One string, or one string per line. */
+  title?: string | readonly string[];
+  xTitle?: string;
+  yTitle?: string;
+  /** 'symlog' is linear near 0 and logarithmic beyond ±1 (matplotlib's yscale('symlog')). */
+  yScale?: 'linear' | 'log' | 'symlog';
+  /** Plot area in pixels (legend and axes come on top). Default 400. */
+  width?: number;
+  /** Default 250. */
+  height?: number;
+  /** [from, to] as matplotlib's xlim(from, to): from > to draws the axis reversed. */
+  xDomain?: readonly [number, number];
+  /** [from, to] as ylim(from, to). */
+  yDomain?: readonly [number, number];
+  /** Colour per series name (CSS or matplotlib letters); others follow matplotlib's tab10 cycle. */
+  colors?: Readonly<Record<string, string>>;
+  /** Explicit tick values; on log/symlog axes powers of ten are labelled 10ⁿ like matplotlib. */
+  yTicks?: NumberList;
+  xTicks?: NumberList;
+  /** Legend title; the legend is shown when there are several series or a title is given. */
+  legendTitle?: string;
+  /** Line width in pixels. Default 1.5, matplotlib's default. */
+  strokeWidth?: number;
+}
+
+const LINE_OPTIONS = [
+  'series', 'title', 'xTitle', 'yTitle', 'yScale', 'width', 'height', 'xDomain', 'yDomain',
+  'colors', 'yTicks', 'xTicks', 'legendTitle', 'strokeWidth',
+] as const;
+const SERIES_KEYS = ['name', 'values', 'x', 'color'] as const;
+
+/** One line per series, with a legend; pure, returns a Vega-Lite v5 spec. */
+export function lineChart(options: LineChartOptions): TopLevelSpec {
+  const where = 'lineChart';
+  rejectUnknownOptions(where, options, LINE_OPTIONS);
+  if (options === undefined) throw new TypeError(`${where}: pass {series: [{name, values}]}`);
+  const series = options.series;
+  if (!Array.isArray(series) || series.length === 0) {
+    throw new TypeError(`${where}: series must be a non-empty array of {name, values}, got ${describe(series)}`);
+  }
+  const yScale = options.yScale === undefined ? 'linear' : expectOneOf(where, 'yScale', options.yScale, ['linear', 'log', 'symlog'] as const);
+  const width = options.width === undefined ? 400 : expectPositive(where, 'width', options.width);
+  const height = options.height === undefined ? 250 : expectPositive(where, 'height', options.height);
+  const strokeWidth = options.strokeWidth === undefined ? 1.5 : expectPositive(where, 'strokeWidth', options.strokeWidth);
+
+  const names: string[] = [];
+  const rows: { series: string; x: number | null; y: number | null }[] = [];
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  series.forEach((s, i) => {
+    const at = `series[${i}]`;
+    rejectUnknownOptions(`${where}: ${at}`, s, SERIES_KEYS);
+    if (typeof s?.name !== 'string') throw new TypeError(`${where}: ${at}.name must be a string, got ${describe(s?.name)}`);
+    if (names.includes(s.name)) throw new Error(`${where}: two series are named "${s.name}"; names label the legend and must be unique`);
+    names.push(s.name);
+    const values = expectNumberList(where, `${at}.values`, s.values, 0);
+    const xs = s.x === undefined ? undefined : expectNumberList(where, `${at}.x`, s.x, 0);
+    if (xs !== undefined && xs.length !== values.length) {
+      throw new RangeError(`${where}: ${at}.x has ${xs.length} values but ${at}.values has ${values.length}; give one x per value`);
+    }
+    for (let k = 0; k < values.length; k++) {
+      // A log axis cannot place y <= 0: leave a gap there rather than a line to -infinity.
+      const raw = values[k];
+      const y = yScale === 'log' && raw <= 0 ? null : roundSignificant(raw);
+      if (y !== null) { yMin = Math.min(yMin, y); yMax = Math.max(yMax, y); }
+      rows.push({ series: s.name, x: roundSignificant(xs === undefined ? k : xs[k]), y });
+    }
+  });
+
+  const colors = options.colors ?? {};
+  if (typeof colors !== 'object' || colors === null) throw new TypeError(`${where}: colors must be {seriesName: colour}, got ${describe(colors)}`);
+  for (const key of Object.keys(colors)) {
+    if (!names.includes(key)) throw new Error(`${where}: colors has "${key}" but no series has that name (series: ${names.join(', ')})`);
+  }
+  let cycle = 0;
+  const range = series.map((s) => resolveColor(s.color ?? colors[s.name] ?? TAB10[cycle++ % TAB10.length]));
+
+  const xScale: Scale = { zero: false, nice: false };
+  if (options.xDomain !== undefined) {
+    const [from, to] = expectPair(where, 'xDomain', options.xDomain);
+    if (from === to) throw new RangeError(`${where}: xDomain [${from}, ${to}] is empty; give two different ends`);
+    xScale.domain = from < to ? [from, to] : [to, from];
+    if (from > to) xScale.reverse = true; // matplotlib's xlim(0, -n): 0 on the left
+  }
+  const yScaleSpec: Scale = { type: yScale, zero: false };
+  if (yScale === 'symlog') yScaleSpec.constant = 1;
+  let yDomain: [number, number] | undefined;
+  if (options.yDomain !== undefined) {
+    const [from, to] = expectPair(where, 'yDomain', options.yDomain);
+    if (from === to) throw new RangeError(`${where}: yDomain [${from}, ${to}] is empty; give two different ends`);
+    yDomain = from < to ? [from, to] : [to, from];
+    yScaleSpec.domain = yDomain;
+    yScaleSpec.nice = false;
+    if (from > to) yScaleSpec.reverse = true;
+  }
+
+  if (yDomain === undefined && yScale !== 'linear' && yMin <= yMax) {
+    // Vega-Lite's "nice" rounds a log/symlog domain out to whole decades, which can leave most of
+    // the plot empty; pad the data by 5 % in the scale's own space instead, like matplotlib.
+    yDomain = paddedDomain(yMin, yMax, yScale);
+    yScaleSpec.domain = yDomain;
+    yScaleSpec.nice = false;
+  }
+
+  const xAxis: Axis = { grid: false };
+  if (options.xTicks !== undefined) {
+    const ticks = Array.from(expectNumberList(where, 'xTicks', options.xTicks));
+    xAxis.values = ticks;
+    if (ticks.every(Number.isInteger)) xAxis.format = 'd';
+  }
+  const yAxis: Axis = { grid: false };
+  if (options.yTicks !== undefined) {
+    // Vega draws explicit ticks even outside the domain (past the plot edge); keep those inside.
+    const [lo, hi] = yDomain ?? [yMin, yMax];
+    const ticks = Array.from(expectNumberList(where, 'yTicks', options.yTicks)).filter((t) => t >= lo && t <= hi);
+    yAxis.values = ticks;
+    if (yScale !== 'linear') yAxis.labelExpr = powerOfTenLabelExpr(ticks, 'superscript');
+  }
+
+  const showLegend = names.length > 1 || options.legendTitle !== undefined;
+  const spec: TopLevelSpec = {
+    $schema: VEGA_LITE_SCHEMA,
+    ...titleProperty(where, options.title),
+    width,
+    height,
+    data: { values: rows },
+    mark: { type: 'line', strokeWidth, clip: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? null, scale: xScale, axis: xAxis },
+      y: { field: 'y', type: 'quantitative', title: options.yTitle ?? null, scale: yScaleSpec, axis: yAxis },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        sort: names,
+        scale: { domain: names, range },
+        legend: showLegend ? { title: options.legendTitle ?? null, symbolType: 'stroke' } : null,
+      },
+    },
+  };
+  return spec;
+}
+
+export interface GradientCurve {
+  /** The point's w_x (w_in); with wRec it labels the legend "(wx, wRec)" as the original does. */
+  wx: number;
+  wRec: number;
+  /** matplotlib letter or CSS colour of the point on the loss surface. */
+  color?: string;
+  /** ∂ξ/∂S_k summed over the batch, for k = −n … 0 (the original's grad_over_time.sum(axis=0)). */
+  values: NumberList;
+}
+
+export interface GradientOverTimeOptions {
+  curves: readonly GradientCurve[];
+  title?: string | readonly string[];
+  width?: number;
+  height?: number;
+  /** Default ±1e8, ±1e6, ±1e4, ±1e2 and 0, as in the original. */
+  yTicks?: NumberList;
+}
+
+const GRADIENT_OPTIONS = ['curves', 'title', 'width', 'height', 'yTicks'] as const;
+
+/** Original title of labs 003/004, on two lines like the matplotlib figure. */
+export const GRADIENT_OVER_TIME_TITLE = [
+  'Unstability of gradient in backward propagation.',
+  '(backpropagate from left to right)',
+] as const;
+
+/**
+ * Gradient of the loss with respect to each state S_k, backpropagated from the output (k = 0, on
+ * the left) to the first input (k = −n, on the right), one line per annotated point; symlog y.
+ * Used by notebooks 003 and 004.
+ */
+export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLevelSpec {
+  const where = 'gradientOverTimeChart';
+  rejectUnknownOptions(where, options, GRADIENT_OPTIONS);
+  const curves = options?.curves;
+  if (!Array.isArray(curves) || curves.length === 0) {
+    throw new TypeError(`${where}: curves must be a non-empty array of {wx, wRec, values}, got ${describe(curves)}`);
+  }
+  let steps = -1;
+  const series: LineSeries[] = curves.map((c, i) => {
+    rejectUnknownOptions(`${where}: curves[${i}]`, c, ['wx', 'wRec', 'color', 'values']);
+    expectFinite(where, `curves[${i}].wx`, c.wx);
+    expectFinite(where, `curves[${i}].wRec`, c.wRec);
+    const values = expectNumberList(where, `curves[${i}].values`, c.values, 2);
+    if (steps !== -1 && values.length !== steps) {
+      throw new RangeError(`${where}: curves[${i}].values has ${values.length} timesteps but curves[0] has ${steps}; all curves come from the same sequences`);
+    }
+    steps = values.length;
+    const n = values.length - 1;
+    return {
+      // Python's f'({wx}, {wRec})' prints 2 as "2" and 0.997 as "0.997", as String() does.
+      name: `(${String(c.wx)}, ${String(c.wRec)})`,
+      values,
+      x: Array.from({ length: values.length }, (_, k) => k - n),
+      ...(c.color === undefined ? {} : { color: c.color }),
+    };
+  });
+  const n = steps - 1;
+  const spec = lineChart({
+    series,
+    title: options.title ?? GRADIENT_OVER_TIME_TITLE,
+    xTitle: 'timestep k',
+    yTitle: '∂ξ/∂Sₖ',
+    yScale: 'symlog',
+    width: options.width ?? 420,
+    height: options.height ?? 260,
+    xDomain: [0, -n],
+    xTicks: Array.from({ length: n + 1 }, (_, k) => (k === 0 ? 0 : -k)), // no -0: it would print as "-0"
+    yTicks: options.yTicks ?? [1e8, 1e6, 1e4, 1e2, 0, -1e2, -1e4, -1e6, -1e8],
+    legendTitle: '(w_x, w_rec)',
+    strokeWidth: 1,
+  });
+  // The original writes ∂ξ/∂S_k upright beside the axis (ylabel rotation=0).
+  const yAxis = (spec as unknown as { encoding: { y: { axis: Axis } } }).encoding.y.axis;
+  Object.assign(yAxis, { titleAngle: 0, titleAlign: 'right', titleBaseline: 'middle', titleFontSize: 14 } satisfies Axis);
+  return spec;
+}
+
+/** [lo, hi] widened by 5 % of the span on each side, measured after the scale's transform. */
+function paddedDomain(lo: number, hi: number, scale: 'log' | 'symlog'): [number, number] {
+  // symlog with constant 1, as Vega's: sign(v)·log1p(|v|).
+  const fwd = scale === 'log' ? Math.log10 : (v: number) => Math.sign(v) * Math.log1p(Math.abs(v));
+  const inv = scale === 'log' ? (u: number) => 10 ** u : (u: number) => Math.sign(u) * Math.expm1(Math.abs(u));
+  const a = fwd(lo);
+  const b = fwd(hi);
+  const pad = a === b ? 0.5 : 0.05 * (b - a);
+  return [roundSignificant(inv(a - pad)) as number, roundSignificant(inv(b + pad)) as number];
+}
+
+/**
+ * A Vega expression labelling the given tick values: exact powers of ten as 10ⁿ (style
+ * 'superscript', matplotlib's log/symlog axes) or as 1e+0n (style 'e', the original colour bar's
+ * '{:.0e}'), zero as 0, anything else with d3's '~g'. Built as a chain of comparisons because
+ * Vega expressions have no string-mapping helper.
+ */
+export function powerOfTenLabelExpr(ticks: readonly number[], style: 'superscript' | 'e'): string {
+  let expr = "format(datum.value, '~g')";
+  for (const t of [...ticks].reverse()) {
+    const label = powerOfTenLabel(t, style);
+    if (label !== undefined) expr = `datum.value === ${t} ? '${label}' : ${expr}`;
+  }
+  return expr;
+}
+
+const SUPERSCRIPT: Record<string, string> = {
+  '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻',
+};
+
+/** The label of one tick, or undefined when it is not 0 or ±10ⁿ. */
+export function powerOfTenLabel(value: number, style: 'superscript' | 'e'): string | undefined {
+  if (value === 0) return '0';
+  const exponent = Math.round(Math.log10(Math.abs(value)));
+  if (Math.abs(Math.abs(value) / 10 ** exponent - 1) > 1e-9) return undefined;
+  const sign = value < 0 ? '−' : '';
+  if (style === 'superscript') {
+    return `${sign}10${String(exponent).split('').map((ch) => SUPERSCRIPT[ch]).join('')}`;
+  }
+  const e = Math.abs(exponent);
+  return `${value < 0 ? '-' : ''}1e${exponent < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
+}
+
+/** `title` as Vega-Lite wants it; several lines stay an array (Vega draws one line each). */
+export function titleProperty(where: string, title: unknown): { title?: { text: string | string[]; anchor: 'middle' } } {
+  if (title === undefined) return {};
+  if (typeof title === 'string') return { title: { text: title, anchor: 'middle' } };
+  if (Array.isArray(title) && title.every((t) => typeof t === 'string')) return { title: { text: [...title], anchor: 'middle' } };
+  throw new TypeError(`${where}: title must be a string or an array of lines, got ${describe(title)}`);
+}

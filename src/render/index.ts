@@ -1,0 +1,11 @@
+/**
+ * Spec → SVG / PNG / RGBA / GIF / file, re-exported for src/index.ts.
+ */
+export { renderSvg, compileSpec } from './svg';
+export type { RenderSvgOptions } from './svg';
+export { renderPng, renderRgba, svgToPng, svgToRgba } from './png';
+export type { RenderPngOptions, RenderRgbaOptions, RgbaImage } from './png';
+export { encodeGif, animateSpecs } from './gif';
+export type { EncodeGifOptions, AnimateSpecsOptions } from './gif';
+export { saveFigure, saveBytes } from './files';
+export type { SaveFigureOptions } from './files';
