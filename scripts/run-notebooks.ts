@@ -1,0 +1,222 @@
+// `npm run notebooks`: executes the project's notebooks headlessly on tslab's own engine (no
+// Jupyter, no Python), one worker process per notebook, and writes executed notebooks, HTML
+// pages, figures and an index to results/. Used by developers, CI and the docs; see USAGE.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { UsageError, readNotebook, type JsonObject } from "./runner/notebook";
+import { injectParameters, parseParamArg, resolveParameters } from "./runner/params";
+import { Progress } from "./runner/progress";
+import { runNotebook, type NotebookJob, type NotebookResult } from "./runner/run";
+import { statusText } from "./runner/html";
+
+const ROOT = path.resolve(__dirname, "..");
+
+const USAGE = `Usage: npm run notebooks -- [options] [notebook.ipynb | folder ...]
+       npx tsx scripts/run-notebooks.ts [options] [notebook.ipynb | folder ...]
+
+Runs each notebook on the tslab engine in a worker process whose working folder is the
+notebook's folder (as in JupyterLab), and writes to the output folder:
+  <name>.ipynb   the executed notebook (saved after every cell)
+  <name>.html    a self-contained page of it
+  <name>/figure-<cell>-<k>.{svg,png,gif,jpg}   every image output
+  index.html     all notebooks run into this folder, with status and headline figure
+Without paths, runs notebooks/*.ipynb in name order.
+
+Options:
+  --out DIR               output folder (default: results/ of the project)
+  --param NAME=VALUE      set a parameter declared in the cell tagged "parameters";
+                          VALUE is read as JSON, else as a string (repeatable)
+  --preset NAME           use the values in metadata.bptt_lab.presets.NAME (--param wins)
+  --cell-timeout SECONDS  stop and fail a cell that runs longer (default: no limit)
+  --keep-going            run the other notebooks after one fails
+  -v, --verbose           print every line the cells write
+  -h, --help              print this help
+
+Exit status: 0 all ran, 1 a notebook failed, 2 bad usage, 128+signal when interrupted.`;
+
+interface CliOptions {
+  outDir: string;
+  params: JsonObject;
+  preset?: string;
+  cellTimeoutMs?: number;
+  keepGoing: boolean;
+  verbose: boolean;
+  paths: string[];
+}
+
+function usageErrorFromParseArgs(e: unknown): UsageError {
+  const error = e as NodeJS.ErrnoException;
+  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? "";
+  const option = quoted.split(" ")[0] ?? quoted;
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return new UsageError(`unknown option ${option}; see --help`);
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return new UsageError(
+        /does not take an argument/.test(error.message)
+          ? `option ${option} takes no value; see --help`
+          : `option ${option} needs a value; see --help`,
+      );
+    default:
+      return new UsageError(`${error.message.split("\n")[0]}; see --help`);
+  }
+}
+
+function parseCli(argv: string[]): CliOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        out: { type: "string" },
+        param: { type: "string", multiple: true },
+        preset: { type: "string" },
+        "cell-timeout": { type: "string" },
+        "keep-going": { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw usageErrorFromParseArgs(e);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  const params: JsonObject = {};
+  for (const arg of values.param ?? []) {
+    const [name, value] = parseParamArg(arg);
+    params[name] = value;
+  }
+  let cellTimeoutMs: number | undefined;
+  if (values["cell-timeout"] !== undefined) {
+    const seconds = Number(values["cell-timeout"]);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError(`--cell-timeout needs a positive number of seconds, got "${values["cell-timeout"]}"`);
+    }
+    cellTimeoutMs = seconds * 1000;
+  }
+  return {
+    outDir: values.out !== undefined ? path.resolve(values.out) : path.join(ROOT, "results"),
+    params,
+    preset: values.preset,
+    cellTimeoutMs,
+    keepGoing: Boolean(values["keep-going"]),
+    verbose: Boolean(values.verbose),
+    paths: positionals,
+  };
+}
+
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : file;
+}
+
+function notebooksIn(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+function selectNotebooks(paths: string[]): string[] {
+  if (paths.length === 0) {
+    const dir = path.join(ROOT, "notebooks");
+    const found = fs.existsSync(dir) ? notebooksIn(dir) : [];
+    if (found.length === 0) throw new UsageError(`no notebooks to run: ${displayPath(dir)}/*.ipynb matches nothing`);
+    return found;
+  }
+  return paths.flatMap((given) => {
+    const file = path.resolve(given);
+    if (!fs.existsSync(file)) throw new UsageError(`notebook not found: ${given}`);
+    return fs.statSync(file).isDirectory() ? notebooksIn(file) : [file];
+  });
+}
+
+/** Everything is checked before the first notebook runs, so a typo costs no computation. */
+function prepareJobs(cli: CliOptions): NotebookJob[] {
+  const byName = new Map<string, string>();
+  return selectNotebooks(cli.paths).map((file) => {
+    const shown = displayPath(file);
+    const name = path.basename(file, ".ipynb");
+    const other = byName.get(name);
+    if (other !== undefined) {
+      throw new UsageError(`${other} and ${shown} would both write ${name}.* in the output folder; run them separately`);
+    }
+    byName.set(name, shown);
+    const source = readNotebook(file, shown);
+    const parameters = resolveParameters({ nb: source, displayPath: shown, explicit: cli.params, preset: cli.preset });
+    return {
+      name,
+      sourcePath: file,
+      displayPath: shown,
+      notebook: injectParameters(source, parameters),
+      parameters,
+      preset: cli.preset,
+    };
+  });
+}
+
+async function main(): Promise<number> {
+  const cli = parseCli(process.argv.slice(2));
+  if (cli === "help") {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  const jobs = prepareJobs(cli);
+  fs.mkdirSync(cli.outDir, { recursive: true });
+  const progress = new Progress({ out: process.stdout, err: process.stderr, verbose: cli.verbose });
+
+  const interrupt = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      // A second signal means "stop now", even while results are being written.
+      if (stoppedBy) process.exit(128 + os.constants.signals[signal]);
+      stoppedBy = signal;
+      interrupt.abort(signal);
+    });
+  }
+
+  const results: Array<[NotebookJob, NotebookResult]> = [];
+  for (const job of jobs) {
+    if (interrupt.signal.aborted) break;
+    const result = await runNotebook(job, {
+      outDir: cli.outDir,
+      cellTimeoutMs: cli.cellTimeoutMs,
+      progress,
+      interrupt: interrupt.signal,
+    });
+    results.push([job, result]);
+    if (result.status === "failed" && !cli.keepGoing) break;
+  }
+
+  const failed = results.filter(([, r]) => r.status === "failed");
+  const notRun = jobs.slice(results.length).map((j) => j.name);
+  if (jobs.length > 1) {
+    const summary = results.map(([job, r]) => `${job.name} ${statusText(r)}`).join(", ");
+    progress.line(`ran ${results.length} of ${jobs.length} notebooks: ${summary}`);
+  }
+  if (notRun.length > 0 && !stoppedBy) {
+    progress.error(`not run after the failure: ${notRun.join(", ")} (--keep-going runs them anyway)`);
+  }
+  progress.line(`results: ${path.join(cli.outDir, "index.html")}`);
+  if (stoppedBy) return 128 + os.constants.signals[stoppedBy];
+  return failed.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(e.message + "\n");
+      process.exit(2);
+    }
+    process.stderr.write(`run-notebooks failed unexpectedly: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

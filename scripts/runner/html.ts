@@ -1,0 +1,199 @@
+// The static, self-contained HTML page of an executed notebook (results/<name>.html), written by
+// scripts/run-notebooks.ts: no network at view time, so no scripts, fonts or CDN links; images
+// are inlined; math is MathML.
+import {
+  IMAGE_MIMES,
+  dataString,
+  joinSource,
+  type Cell,
+  type JsonObject,
+  type Notebook,
+  type Output,
+} from "./notebook";
+import { renderMarkdown } from "./markdown";
+import { formatDuration } from "./progress";
+
+export type RunStatus = "ok" | "failed" | "interrupted";
+
+export interface RunSummary {
+  status: RunStatus;
+  /** The failed or interrupted cell, 1-based among all cells of the executed notebook. */
+  cell?: number;
+  /** Why the run stopped early, e.g. "interrupted by SIGINT". */
+  note?: string;
+  durationMs: number;
+  startedAt: string;
+  parameters: JsonObject;
+  preset?: string;
+  /** The source notebook as given on the command line. */
+  source: string;
+}
+
+export function statusText(run: Pick<RunSummary, "status" | "cell">): string {
+  if (run.status === "ok") return "ok";
+  const where = run.cell === undefined ? "" : ` at cell ${run.cell}`;
+  return run.status === "failed" ? `failed${where}` : `interrupted${where}`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+}
+
+export const BASE_CSS = `
+:root { color-scheme: light; --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa;
+  --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff;
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 980px; margin: 0 auto; padding: 24px 20px 64px; }
+a { color: #0969da; }
+pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 13.5px; }
+pre { margin: 0; padding: 10px 12px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
+img, svg { max-width: 100%; height: auto; }
+.status-ok { color: var(--ok); } .status-failed { color: var(--bad); } .status-interrupted { color: var(--warn); }
+`;
+
+const PAGE_CSS = `
+.crumbs { font-size: 14px; color: var(--muted); margin: 0 0 12px; }
+.run { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; margin-bottom: 24px; font-size: 14px; }
+.run.failed { border-color: var(--bad); background: #ffebe9; }
+.run.interrupted { border-color: var(--warn); background: #fff8c5; }
+.cell { margin: 18px 0; }
+.cell-head { display: flex; gap: 10px; font-size: 12px; color: var(--muted); margin-bottom: 3px; }
+.cell-head .dur { margin-left: auto; }
+.source { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; }
+.outputs { border-left: 3px solid var(--line); margin: 6px 0 0; padding-left: 10px; }
+.outputs > * { margin: 6px 0; }
+.stream.stderr { background: #fff5f5; color: #8a1c1c; border-left: 3px solid #ff8182; }
+.error { border: 1px solid var(--bad); background: #ffebe9; border-radius: 6px; overflow: hidden; }
+.error .ename { font-weight: 600; color: var(--bad); padding: 8px 12px 0; }
+.not-run .source { opacity: .6; }
+.note { color: var(--muted); font-style: italic; }
+.markdown img { display: block; margin: 8px 0; }
+math[display="block"] { margin: 12px 0; overflow-x: auto; }
+`;
+
+function imageSize(metadata: JsonObject, mime: string): string {
+  const meta = metadata[mime];
+  if (!meta || typeof meta !== "object") return "";
+  const { width, height } = meta as { width?: unknown; height?: unknown };
+  return (
+    (typeof width === "number" ? ` width="${width}"` : "") + (typeof height === "number" ? ` height="${height}"` : "")
+  );
+}
+
+/** The richest static representation of a MIME bundle; interactive ones (vega-lite) are skipped. */
+function renderBundle(data: JsonObject, metadata: JsonObject): string {
+  for (const mime of IMAGE_MIMES) {
+    const value = dataString(data[mime]);
+    if (value === undefined) continue;
+    if (mime === "image/svg+xml") {
+      return `<div class="image">${value.replace(/<\?xml[^>]*\?>/g, "").replace(/<!DOCTYPE[^>]*>/gi, "")}</div>`;
+    }
+    return `<div class="image"><img src="data:${mime};base64,${value.replace(/\s/g, "")}"${imageSize(metadata, mime)} alt=""></div>`;
+  }
+  const html = dataString(data["text/html"]);
+  if (html !== undefined) return `<div class="html">${html}</div>`;
+  const markdown = dataString(data["text/markdown"]) ?? dataString(data["text/latex"]);
+  if (markdown !== undefined) return `<div class="markdown">${renderMarkdown(markdown)}</div>`;
+  const text = dataString(data["text/plain"]);
+  if (text !== undefined) return `<pre class="text">${escapeHtml(stripAnsi(text))}</pre>`;
+  const kinds = Object.keys(data).join(", ");
+  return `<p class="note">(${escapeHtml(kinds)} output with no static representation)</p>`;
+}
+
+function renderOutput(output: Output): string {
+  switch (output.output_type) {
+    case "stream":
+      return `<pre class="stream ${output.name}">${escapeHtml(stripAnsi(joinSource(output.text)))}</pre>`;
+    case "display_data":
+    case "execute_result":
+      return renderBundle(output.data, output.metadata ?? {});
+    case "error":
+      return (
+        `<div class="error"><div class="ename">${escapeHtml(`${output.ename}: ${output.evalue}`)}</div>` +
+        `<pre>${escapeHtml(stripAnsi(output.traceback.join("\n")))}</pre></div>`
+      );
+  }
+}
+
+function durationOf(cell: Cell): number | undefined {
+  const ours = cell.metadata?.bptt_lab as { duration_ms?: unknown } | undefined;
+  return typeof ours?.duration_ms === "number" ? ours.duration_ms : undefined;
+}
+
+function renderCell(cell: Cell, number: number, notebookDir: string): string {
+  const source = joinSource(cell.source);
+  if (cell.cell_type === "markdown") {
+    const body = renderMarkdown(source, { attachments: cell.attachments, baseDir: notebookDir });
+    return `<section class="cell markdown" id="cell-${number}">${body}</section>`;
+  }
+  if (cell.cell_type === "raw") {
+    return `<section class="cell raw" id="cell-${number}"><pre>${escapeHtml(source)}</pre></section>`;
+  }
+  const ran = cell.execution_count !== null;
+  const duration = durationOf(cell);
+  const head =
+    `<div class="cell-head"><span>[${ran ? cell.execution_count : " "}]</span><span>cell ${number}</span>` +
+    `<span class="dur">${ran ? (duration === undefined ? "" : formatDuration(duration)) : "not run"}</span></div>`;
+  const outputs = cell.outputs.length ? `<div class="outputs">${cell.outputs.map(renderOutput).join("\n")}</div>` : "";
+  return (
+    `<section class="cell code${ran ? "" : " not-run"}" id="cell-${number}">${head}` +
+    `<pre class="source"><code class="language-typescript">${escapeHtml(source)}</code></pre>${outputs}</section>`
+  );
+}
+
+function formatParameters(run: RunSummary): string {
+  const entries = Object.entries(run.parameters);
+  const preset = run.preset ? `preset <code>${escapeHtml(run.preset)}</code>` : "";
+  if (entries.length === 0) return preset;
+  const list = entries.map(([k, v]) => `<code>${escapeHtml(`${k}=${JSON.stringify(v)}`)}</code>`).join(", ");
+  return [preset, `parameters ${list}`].filter(Boolean).join("; ");
+}
+
+export interface NotebookPageOptions {
+  nb: Notebook;
+  /** The results name: <name>.ipynb beside the page. */
+  name: string;
+  title: string;
+  /** The source notebook's folder, for relative images in markdown cells. */
+  notebookDir: string;
+  run: RunSummary;
+}
+
+export function renderNotebookPage({ nb, name, title, notebookDir, run }: NotebookPageOptions): string {
+  const status = statusText(run);
+  const cellLink = run.cell === undefined ? status : `<a href="#cell-${run.cell}">${escapeHtml(status)}</a>`;
+  const facts = [
+    `<strong class="status-${run.status}">${cellLink}</strong>`,
+    run.note ? escapeHtml(run.note) : "",
+    `total ${formatDuration(run.durationMs)}`,
+    `run ${escapeHtml(run.startedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC"))}`,
+    formatParameters(run),
+    `source <code>${escapeHtml(run.source)}</code>`,
+  ].filter(Boolean);
+  const cells = nb.cells.map((cell, i) => renderCell(cell, i + 1, notebookDir)).join("\n");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${BASE_CSS}${PAGE_CSS}</style>
+</head>
+<body>
+<main>
+<p class="crumbs"><a href="index.html">All notebooks</a> · <a href="${encodeURI(name)}.ipynb">${escapeHtml(name)}.ipynb</a></p>
+<div class="run ${run.status}">${facts.join(" · ")}</div>
+${cells}
+</main>
+</body>
+</html>
+`;
+}

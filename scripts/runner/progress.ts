@@ -1,0 +1,109 @@
+// Terminal progress of scripts/run-notebooks.ts: one line per code cell
+// ("[003-linear-rnn] cell 5/23 ... 1.2s"), live on a terminal, append-only in CI logs.
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+}
+
+/** What a terminal shows after "\r" overwrites: the text after the last carriage return of each line. */
+export function applyCarriageReturns(text: string): string {
+  return text.replace(/\r+\n/g, "\n").replace(/^.*\r(?=[^\r\n])/gm, "");
+}
+
+export interface ProgressOptions {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+  /** Print every line the cells write, instead of only the latest one on a live terminal line. */
+  verbose: boolean;
+}
+
+export class Progress {
+  private readonly tty: boolean;
+  /** The cell label whose line is on screen without its newline yet. */
+  private openLabel: string | undefined;
+  /** The open line was broken by other output, so its end must repeat the label. */
+  private broken = false;
+  private live = "";
+  private pending: { [name: string]: string } = {};
+
+  constructor(private readonly options: ProgressOptions) {
+    this.tty = Boolean(options.out.isTTY);
+  }
+
+  cellStart(label: string): void {
+    this.closeLine();
+    this.openLabel = label;
+    this.broken = false;
+    this.live = "";
+    this.options.out.write(`${label} ...`);
+  }
+
+  cellText(name: "stdout" | "stderr", text: string): void {
+    if (this.options.verbose) {
+      const all = (this.pending[name] ?? "") + text;
+      const lines = applyCarriageReturns(all).split("\n");
+      this.pending[name] = lines.pop() ?? "";
+      for (const line of lines) this.printCellLine(name, line);
+      return;
+    }
+    const lastLine = applyCarriageReturns(text)
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .pop();
+    if (lastLine !== undefined) this.setLive(lastLine);
+  }
+
+  /** A display that overwrites itself (a progress bar) shows its latest text on the live line. */
+  cellDisplayText(text: string): void {
+    if (!this.options.verbose) this.setLive(text.split("\n").filter((l) => l.trim() !== "").pop() ?? "");
+  }
+
+  cellEnd(label: string, suffix: string): void {
+    for (const name of Object.keys(this.pending)) {
+      if (this.pending[name]) this.printCellLine(name as "stdout" | "stderr", this.pending[name] ?? "");
+    }
+    this.pending = {};
+    const out = this.options.out;
+    if (this.openLabel === label && !this.broken) {
+      out.write(this.tty ? `\r\x1b[K${label} ... ${suffix}\n` : ` ${suffix}\n`);
+    } else {
+      this.closeLine();
+      out.write(`${label} ... ${suffix}\n`);
+    }
+    this.openLabel = undefined;
+  }
+
+  line(text: string): void {
+    this.closeLine();
+    this.options.out.write(text + "\n");
+  }
+
+  error(text: string): void {
+    this.closeLine();
+    this.options.err.write(text + "\n");
+  }
+
+  private setLive(text: string): void {
+    if (!this.tty || this.openLabel === undefined || this.broken) return;
+    this.live = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/\s+/g, " ").trim();
+    const width = (this.options.out.columns || 100) - 1;
+    const shown = `${this.openLabel} ... ${this.live}`;
+    this.options.out.write(`\r\x1b[K${shown.length > width ? shown.slice(0, width - 1) + "…" : shown}`);
+  }
+
+  private printCellLine(name: "stdout" | "stderr", line: string): void {
+    this.closeLine();
+    this.options.out.write(`    ${name === "stderr" ? "!" : "|"} ${line}\n`);
+  }
+
+  private closeLine(): void {
+    if (this.openLabel !== undefined && !this.broken) {
+      this.options.out.write(this.tty && this.live ? `\r\x1b[K${this.openLabel} ...\n` : "\n");
+      this.broken = true;
+    }
+  }
+}
