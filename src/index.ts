@@ -10,6 +10,7 @@ export * from "./backend";
 // ---- data
 export * from "./datasets/bit-sums";
 // lab 000 datasets:
+export * from "./datasets/sine";
 // lab 001 datasets:
 // lab 002 datasets:
 
@@ -17,6 +18,9 @@ export * from "./datasets/bit-sums";
 export * as linearRnn from "./models/linear-rnn";
 export type { LinearRnnParams } from "./models/linear-rnn";
 // lab 000 models:
+export * as ssnn from "./models/ssnn";
+export type { SsnnParams } from "./models/ssnn";
+export * as linalg from "./models/linear-algebra";
 // lab 001 models:
 // lab 002 models:
 

@@ -111,7 +111,8 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
     xScale.domain = from < to ? [from, to] : [to, from];
     if (from > to) xScale.reverse = true; // matplotlib's xlim(0, -n): 0 on the left
   }
-  const yScaleSpec: Scale = { type: yScale, zero: false };
+  // Log scales have no zero; Vega-Lite warns (on stderr, every chart) when told not to include it.
+  const yScaleSpec: Scale = yScale === 'log' ? { type: yScale } : { type: yScale, zero: false };
   if (yScale === 'symlog') yScaleSpec.constant = 1;
   let yDomain: [number, number] | undefined;
   if (options.yDomain !== undefined) {

@@ -8,10 +8,8 @@
  * making colours flicker between frames. Pixel → palette index lookups are cached across frames.
  */
 import { GIFEncoder, nearestColorIndex, quantize, Palette } from 'gifenc';
-import type { TopLevelSpec } from 'vega-lite';
 import { describe, rejectUnknownOptions } from '../plot/options';
-import { RgbaImage, svgToRgba } from './png';
-import { renderSvg } from './svg';
+import type { RgbaImage } from './png';
 
 export interface EncodeGifOptions {
   /** Time each frame stays on screen, in milliseconds (GIF stores hundredths of a second). */
@@ -95,44 +93,4 @@ function paletteLookup(palette: Palette): (r: number, g: number, b: number) => n
     if (idx < 0) cache[key] = idx = nearestColorIndex(palette, [r, g, b]);
     return idx;
   };
-}
-
-export interface AnimateSpecsOptions {
-  delayMs: number;
-  loop?: boolean;
-  /** Frame width in pixels (height follows each chart's aspect ratio). */
-  width?: number;
-  /** Pixels per chart pixel when no width is given. Default 1. */
-  scale?: number;
-  /** Pad smaller frames with white (top-left aligned) instead of refusing them. Default false. */
-  pad?: boolean;
-}
-
-/** Renders every spec to RGBA and encodes them as one GIF (e.g. one chart per epoch). */
-export async function animateSpecs(specs: readonly TopLevelSpec[], options: AnimateSpecsOptions): Promise<Uint8Array> {
-  const where = 'animateSpecs';
-  rejectUnknownOptions(where, options, ['delayMs', 'loop', 'width', 'scale', 'pad']);
-  if (!Array.isArray(specs) || specs.length === 0) throw new TypeError(`${where}: specs must be a non-empty array of Vega-Lite specs, got ${describe(specs)}`);
-  const frames: RgbaImage[] = [];
-  for (let i = 0; i < specs.length; i++) {
-    const svg = await renderSvg(specs[i]);
-    const frame = svgToRgba(svg, options.width !== undefined ? { width: options.width } : { scale: options.scale ?? 1 });
-    if (!options.pad && frames.length > 0 && (frame.width !== frames[0].width || frame.height !== frames[0].height)) {
-      throw new RangeError(`${where}: spec ${i} renders ${frame.width}×${frame.height} but spec 0 renders ${frames[0].width}×${frames[0].height}; fix width/height and axis domains (so labels keep their size) or pass pad: true`);
-    }
-    frames.push(frame);
-  }
-  const gifFrames = options.pad ? padFrames(frames) : frames;
-  return encodeGif(gifFrames, { delayMs: options.delayMs, ...(options.loop === undefined ? {} : { loop: options.loop }) });
-}
-
-function padFrames(frames: readonly RgbaImage[]): RgbaImage[] {
-  const width = Math.max(...frames.map((f) => f.width));
-  const height = Math.max(...frames.map((f) => f.height));
-  return frames.map((f) => {
-    if (f.width === width && f.height === height) return f;
-    const data = new Uint8Array(width * height * 4).fill(255);
-    for (let y = 0; y < f.height; y++) data.set(f.data.subarray(y * f.width * 4, (y + 1) * f.width * 4), y * width * 4);
-    return { width, height, data };
-  });
 }

@@ -1,0 +1,98 @@
+/**
+ * Small dense float64 linear algebra on NdArray matrices: product, power and determinant.
+ * Lab 000 needs the determinant of the SSNN's observability matrix once per training batch
+ * (10×10), where a float64 LU in plain loops costs microseconds and stays bit-for-bit
+ * reproducible, while a TensorFlow.js call would cost more in overhead and run in float32
+ * (too coarse: det(O) of a trained net is often ~1e-10). Used by src/models/ssnn.ts.
+ * Introduced in lab 000.
+ */
+import { type NdArray, assertRank, ndarray } from "../ndarray";
+
+function assertSquare(M: NdArray, name: string): number {
+  assertRank(M, 2, name);
+  const [r, c] = M.shape;
+  if (r !== c) throw new RangeError(`${name} must be square, got shape [${r}, ${c}]`);
+  return r;
+}
+
+/** The product P·Q of [n, k] and [k, m] matrices, [n, m]. */
+export function matmul(P: NdArray, Q: NdArray): NdArray {
+  assertRank(P, 2, "matmul: left factor");
+  assertRank(Q, 2, "matmul: right factor");
+  const [n, k] = P.shape;
+  const [k2, m] = Q.shape;
+  if (k !== k2) throw new RangeError(`matmul: [${n}, ${k}] · [${k2}, ${m}] do not chain; the inner sizes must agree`);
+  const out = ndarray([n, m]); // (n, m)
+  for (let i = 0; i < n; i++) {
+    for (let l = 0; l < k; l++) {
+      const p = P.data[i * k + l];
+      if (p === 0) continue;
+      for (let j = 0; j < m; j++) out.data[i * m + j] += p * Q.data[l * m + j];
+    }
+  }
+  return out;
+}
+
+/** The n×n identity. */
+export function identity(n: number): NdArray {
+  const I = ndarray([n, n]);
+  for (let i = 0; i < n; i++) I.data[i * n + i] = 1;
+  return I;
+}
+
+export interface LuDecomposition {
+  /** L (unit lower, below the diagonal) and U (on and above it) packed in one [n, n] matrix. */
+  lu: NdArray;
+  /** Row i of P·M is row perm[i] of M. */
+  perm: Int32Array;
+  /** +1 or −1: the sign of the permutation. */
+  sign: number;
+  /** True when a pivot column was exactly zero (M is singular; U has a 0 on its diagonal). */
+  singular: boolean;
+}
+
+/**
+ * LU decomposition with partial pivoting, P·M = L·U (Doolittle, row operations in place).
+ * Partial pivoting keeps the multipliers |l_ij| ≤ 1, which is what makes it stable enough for
+ * determinants of ill-conditioned matrices such as observability matrices.
+ */
+export function luDecompose(M: NdArray): LuDecomposition {
+  const n = assertSquare(M, "luDecompose: matrix");
+  const a = Float64Array.from(M.data);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  let sign = 1;
+  let singular = false;
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let best = Math.abs(a[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[i * n + k]);
+      if (v > best) { best = v; p = i; }
+    }
+    if (best === 0) { singular = true; continue; } // nothing to eliminate in this column
+    if (p !== k) {
+      for (let j = 0; j < n; j++) {
+        const t = a[k * n + j]; a[k * n + j] = a[p * n + j]; a[p * n + j] = t;
+      }
+      const t = perm[k]; perm[k] = perm[p]; perm[p] = t;
+      sign = -sign;
+    }
+    const pivot = a[k * n + k];
+    for (let i = k + 1; i < n; i++) {
+      const l = (a[i * n + k] /= pivot);
+      if (l === 0) continue;
+      for (let j = k + 1; j < n; j++) a[i * n + j] -= l * a[k * n + j];
+    }
+  }
+  return { lu: ndarray([n, n], a), perm, sign, singular };
+}
+
+/** det(M) of a square matrix: the signed product of U's diagonal. Exactly 0 when a pivot column vanishes. */
+export function determinant(M: NdArray): number {
+  const { lu, sign, singular } = luDecompose(M);
+  if (singular) return 0;
+  const n = lu.shape[0];
+  let det = sign;
+  for (let i = 0; i < n; i++) det *= lu.data[i * n + i];
+  return det;
+}
