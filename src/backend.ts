@@ -7,6 +7,7 @@
  * `BPTT_BACKEND=<name>` forces one backend (and then a failure is an error, since it was asked for).
  * Used by every notebook's first cell and by the autodiff gradient checks.
  */
+import { rejectUnknownOptions } from "./options";
 import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core ships the gradients of its ops separately; autodiff (tf.grads) needs them registered.
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
@@ -102,8 +103,7 @@ function parseEnvChoice(): BackendName | undefined {
  * Calling it again with the same choice returns the same report.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
-  const unknown = Object.keys(options).filter((k) => !["prefer", "log"].includes(k));
-  if (unknown.length) throw new Error(`initBackend: unknown option ${unknown.join(", ")}; options are prefer, log`);
+  rejectUnknownOptions("initBackend", options, ["prefer", "log"]);
   const forced = parseEnvChoice();
   const chain: BackendName[] = forced
     ? [forced]

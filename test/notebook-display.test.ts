@@ -53,7 +53,7 @@ test('show with fallback png: base64 PNG drawn at the chart size, custom text', 
   assert.equal(size.width * 2, png.readUInt32BE(16), 'shown at half its pixel width (2× PNG)');
   assert.equal(data['text/plain'], 'accuracy 50 → 100 %');
   await assert.rejects(withFakeKernel(() => show(chart, { fallback: 'jpeg' } as never)), /show: fallback must be 'svg' or 'png'/);
-  await assert.rejects(withFakeKernel(() => show(chart, { alt: 'x' } as never)), /show: unknown option "alt"/);
+  await assert.rejects(withFakeKernel(() => show(chart, { alt: 'x' } as never)), /show: unknown option alt/);
 });
 
 test("show goes through tslab's own lastWriteDisplayData when a kernel set it", async () => {
@@ -187,7 +187,7 @@ test('progress in a terminal redraws one line with \\r and ends it with a newlin
 
 test('progress options and formatting', () => {
   assert.throws(() => progress({ total: 0, label: 'x' }), /progress: total must be a number of steps > 0/);
-  assert.throws(() => progress({ total: 5, label: 'x', interval: 3 } as never), /progress: unknown option "interval"/);
+  assert.throws(() => progress({ total: 5, label: 'x', interval: 3 } as never), /progress: unknown option interval/);
   const lines: string[] = [];
   const bar = progress({ total: 2, label: 'x', mode: 'plain', out: { write: (s: string) => { lines.push(s); } } });
   bar.setTotal(4);

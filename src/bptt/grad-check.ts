@@ -4,6 +4,7 @@
  * same loss written in tf ops. Used by the labs' "gradient check" sections and by the tests.
  * Introduced in lab 003.
  */
+import { rejectUnknownOptions } from "../options";
 import * as tf from "@tensorflow/tfjs-core";
 import { currentBackend, initBackend } from "../backend";
 import { type NdArray, type ParamSet, ndarray } from "../ndarray";
@@ -72,8 +73,7 @@ function copyParams(params: ParamSet): ParamSet {
 
 /** Runs the check and returns the relative error of every parameter. */
 export async function gradCheck(options: GradCheckOptions): Promise<GradCheckReport> {
-  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
-  if (unknown.length) throw new Error(`gradCheck: unknown option ${unknown.join(", ")}; options are ${OPTION_KEYS.join(", ")}`);
+  rejectUnknownOptions("gradCheck", options, OPTION_KEYS);
   const { params, loss, gradients, tfLoss, eps = 1e-6, maxEntries = Infinity, seed = 0 } = options;
   const names = Object.keys(params);
   const analytic = gradients(params);

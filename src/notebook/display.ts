@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'crypto';
 import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from '../plot/options';
+import { describe, rejectUnknownOptions } from '../options';
 import { svgToPng } from '../render/png';
 import { renderSvg } from '../render/svg';
 

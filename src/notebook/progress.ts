@@ -9,7 +9,7 @@
  * - plain (CI logs, the headless notebook runner): a line each time another ~10 % is done, but
  *   not more often than every 2 s, a heartbeat line after 30 s of silence, and a final line.
  */
-import { describe, rejectUnknownOptions } from '../plot/options';
+import { describe, rejectUnknownOptions } from '../options';
 import { createDisplay, inNotebook, UpdatableDisplay } from './display';
 
 export type ProgressInfo = Readonly<Record<string, number | string>>;

@@ -27,11 +27,8 @@ export function checkGradKeys(owner: string, params: ParamSet, grads: ParamSet):
   }
 }
 
-/** Throws on option keys an optimiser or loop does not know, naming them and the known ones. */
-export function rejectUnknownOptions(owner: string, options: object, known: readonly string[]): void {
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length) throw new Error(`${owner}: unknown option ${unknown.join(", ")}; options are ${known.join(", ")}`);
-}
+// Re-exported so optimisers and loops import their option check from one place.
+export { rejectUnknownOptions } from "../options";
 
 /** Global L2 norm over every gradient. */
 export function gradNorm(grads: ParamSet): number {

@@ -6,6 +6,7 @@
  * (The labs' variant: the weight still steps on a sign flip, with the already shrunk Δ.)
  * Introduced in lab 003.
  */
+import { rejectUnknownOptions } from "../options";
 
 export type Weights = Record<string, number>;
 
@@ -33,8 +34,7 @@ export class RProp {
   private readonly initialSign: Weights;
 
   constructor(options: RPropOptions) {
-    const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
-    if (unknown.length) throw new Error(`RProp: unknown option ${unknown.join(", ")}; options are ${OPTION_KEYS.join(", ")}`);
+    rejectUnknownOptions("RProp", options, OPTION_KEYS);
     const { etaPlus = 1.2, etaMinus = 0.5, initialStep, initialSign = {} } = options;
     if (!(etaPlus > 1)) throw new RangeError(`RProp: etaPlus must be > 1, got ${etaPlus}`);
     if (!(etaMinus > 0 && etaMinus < 1)) throw new RangeError(`RProp: etaMinus must be in (0, 1), got ${etaMinus}`);

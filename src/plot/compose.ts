@@ -6,7 +6,7 @@
  * autosize, background, usermeta) are lifted to the composition so Vega-Lite accepts it.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from './options';
+import { describe, rejectUnknownOptions } from '../options';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const TOP_LEVEL_ONLY = ['$schema', 'config', 'padding', 'autosize', 'background', 'usermeta', 'datasets'] as const;

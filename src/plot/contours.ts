@@ -12,7 +12,7 @@
  * rings reach half a cell past the outer points; we clamp that back onto the grid's edge), and
  * coordinates are mapped through the grid's own xs / ys (which need not be evenly spaced).
  */
-import { describe, expectNumberList, NumberList } from './options';
+import { describe, expectNumberList, NumberList } from '../options';
 
 /** A grid of values like numpy's meshgrid: values[i][j] is at (xs[j], ys[i]). */
 export interface SurfaceGrid {

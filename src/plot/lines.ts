@@ -10,7 +10,7 @@ import { resolveColor, TAB10 } from './colors';
 import {
   describe, expectFinite, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
   rejectUnknownOptions, roundSignificant,
-} from './options';
+} from '../options';
 
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 

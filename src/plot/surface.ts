@@ -20,7 +20,7 @@ import { resolveColor } from './colors';
 import { hconcat } from './compose';
 import { levelRegions, LevelSpec, logLevels, Polygon, Ring, SurfaceGrid, flattenGrid } from './contours';
 import { powerOfTenLabelExpr, titleProperty, VEGA_LITE_SCHEMA } from './lines';
-import { describe, expectFinite, expectPositive, rejectUnknownOptions, roundDecimals, roundSignificant } from './options';
+import { describe, expectFinite, expectPositive, rejectUnknownOptions, roundDecimals, roundSignificant } from '../options';
 
 export type { SurfaceGrid, LevelSpec } from './contours';
 

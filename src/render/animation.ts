@@ -15,7 +15,7 @@
  */
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from '../plot/options';
+import { describe, rejectUnknownOptions } from '../options';
 import { encodeGif } from './gif';
 import { type RgbaImage, svgToRgba } from './png';
 import { compileSpec, renderSvg } from './svg';

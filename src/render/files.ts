@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from '../plot/options';
+import { describe, rejectUnknownOptions } from '../options';
 import { renderPng } from './png';
 import { renderSvg } from './svg';
 

@@ -8,7 +8,7 @@
  * making colours flicker between frames. Pixel → palette index lookups are cached across frames.
  */
 import { GIFEncoder, nearestColorIndex, quantize, Palette } from 'gifenc';
-import { describe, rejectUnknownOptions } from '../plot/options';
+import { describe, rejectUnknownOptions } from '../options';
 import type { RgbaImage } from './png';
 
 export interface EncodeGifOptions {

@@ -7,7 +7,7 @@ import { Resvg, ResvgRenderOptions } from '@resvg/resvg-js';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from '../plot/options';
+import { describe, rejectUnknownOptions } from '../options';
 import { renderSvg } from './svg';
 
 /** RGBA pixels, row-major from the top-left, 4 bytes per pixel, not premultiplied. */

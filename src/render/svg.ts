@@ -4,6 +4,7 @@
  * Used by src/render/png.ts (PNG and RGBA frames), src/render/files.ts (.svg files) and
  * src/notebook/display.ts (the static fallback shipped beside each Vega-Lite output).
  */
+import { rejectUnknownOptions } from '../options';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
@@ -78,9 +79,7 @@ export interface RenderSvgOptions {
 
 /** Renders a Vega-Lite spec to an SVG document (a string starting with `<svg`). */
 export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = {}): Promise<string> {
-  for (const key of Object.keys(options)) {
-    if (key !== 'warn') throw new TypeError(`renderSvg: unknown option "${key}"; known options are warn`);
-  }
+  rejectUnknownOptions('renderSvg', options, ['warn']);
   const { vega: vgSpec, warnings } = compileSpec(spec, 'renderSvg');
   if (options.warn !== false) for (const w of warnings) console.warn(`renderSvg: Vega-Lite warning: ${w}`);
   let view: vega.View | undefined;

@@ -1,8 +1,7 @@
 /**
- * Option checking and number compaction shared by the chart layer.
- * Used by src/plot (spec builders), src/render (renderers) and src/notebook (display, progress),
- * so that every public function refuses unknown or malformed options with one line that names
- * the function, the option and the fix.
+ * Option checking and number compaction shared by the whole library, so that every public
+ * function refuses unknown or malformed options with one line that names the function, the option
+ * and the fix. The base layer: depends on nothing else in src/.
  */
 
 /** Throws if `given` has a key outside `known`; the message lists the known keys. */
@@ -11,11 +10,8 @@ export function rejectUnknownOptions(where: string, given: object | undefined, k
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     throw new TypeError(`${where}: options must be an object like {${known.slice(0, 3).join(', ')}, ...}, got ${describe(given)}`);
   }
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${where}: unknown option "${key}"; known options are ${known.join(', ')}`);
-    }
-  }
+  const unknown = Object.keys(given).filter((key) => !known.includes(key));
+  if (unknown.length) throw new Error(`${where}: unknown option ${unknown.join(', ')}; options are ${known.join(', ')}`);
 }
 
 /** Short, safe description of a value for error messages. */
