@@ -13,6 +13,7 @@ export * from "./datasets/bit-sums";
 export * from "./datasets/sine";
 // lab 001 datasets:
 // lab 002 datasets:
+export * from "./datasets/ecg5000";
 
 // ---- models (one namespace per model: lab.linearRnn.forwardStates, …)
 export * as linearRnn from "./models/linear-rnn";
@@ -23,6 +24,9 @@ export type { SsnnParams } from "./models/ssnn";
 export * as linalg from "./models/linear-algebra";
 // lab 001 models:
 // lab 002 models:
+export * as vanillaRnn from "./models/vanilla-rnn";
+export { VanillaRnn } from "./models/vanilla-rnn";
+export type { VanillaRnnOptions, VanillaRnnConfig, GradientResult, Evaluation, RnnStats } from "./models/vanilla-rnn";
 
 // ---- BPTT tools
 export * from "./bptt/grad-check";
@@ -42,3 +46,6 @@ export * from "./train";
 export * from "./plot";
 export * from "./render";
 export * from "./notebook";
+// key numbers for results/index.html (issue 6):
+export { summary, SUMMARY_MIME } from "./notebook/summary";
+export type { SummaryValue, SummaryData, SummaryOptions } from "./notebook/summary";

@@ -1,0 +1,112 @@
+// Lab 002 end to end: the headless runner executes the notebook with its short preset (256 random
+// rows of each file, a few epochs), and what it prints is checked: shapes, the gradient check, and
+// the mirrored run's numbers, recomputed here with the library (the run is deterministic and does
+// not depend on the thread count).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadEcg5000, selectSeries } from "../src/datasets/ecg5000";
+import { VanillaRnn } from "../src/models/vanilla-rnn";
+import { NumpyRandom } from "../src/random";
+import { Sgd } from "../src/optim/sgd";
+import { train } from "../src/train";
+
+const root = path.resolve(__dirname, "..");
+const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-002-"));
+const NAME = "002-bptt-from-scratch-ecg5000";
+
+interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; name?: string }
+interface Cell { cell_type: string; outputs?: Output[]; source: string | string[] }
+
+const joined = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
+
+function printed(nb: { cells: Cell[] }): string {
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => joined(o.text)).join("");
+}
+
+const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/run-notebooks.ts", "--preset", "short", "--out", out, `notebooks/${NAME}.ipynb`], {
+  cwd: root,
+  encoding: "utf8",
+});
+
+test("the runner executes lab 002 (short preset) without error", () => {
+  assert.equal(run.status, 0, `exit ${run.status}\n${run.stdout}\n${run.stderr}`);
+  assert.ok(fs.existsSync(path.join(out, `${NAME}.ipynb`)));
+  assert.ok(fs.existsSync(path.join(out, `${NAME}.html`)));
+});
+
+test("lab 002 prints the data shapes, the failure of the original's weights and a passing gradient check", () => {
+  const nb = JSON.parse(fs.readFileSync(path.join(out, `${NAME}.ipynb`), "utf8"));
+  const text = printed(nb);
+  // The original prints ((140, 4500, 1), (4500, 5), (140, 500, 1), (500, 5)); the short preset keeps 256 rows of each.
+  assert.ok(text.includes("((140, 256, 1), (256, 5), (140, 256, 1), (256, 5))"), text.slice(0, 600));
+  assert.match(text, /U\(0, 1\) weights \(original\): 2 distinct outputs for 256 test sequences/);
+  assert.match(text, /U\(±1\/√H\) weights \(ours\): 256 distinct outputs for 256 test sequences/);
+  assert.match(text, /No gradient errors found \(largest relative error: \d\.\de-(9|1\d) against finite differences, \d\.\de-\d+ against autodiff/);
+  assert.match(text, /standard split, test accuracy/);
+  assert.match(text, /notebook ran in \d+\.\d s \(\d+\.\d s of CPU\); peak memory \d+ MB/);
+  // Two charts of the mirrored run and one of the going-further run, each with a static fallback.
+  const charts = nb.cells.flatMap((c: Cell) => c.outputs ?? []).filter((o: Output) => o.data?.["application/vnd.vegalite.v5+json"]);
+  assert.equal(charts.length, 3);
+  for (const c of charts) assert.ok(c.data?.["image/svg+xml"] || c.data?.["image/png"]);
+});
+
+test("the mirrored run's printed numbers are what the library computes for the same run", async () => {
+  const nb = JSON.parse(fs.readFileSync(path.join(out, `${NAME}.ipynb`), "utf8"));
+  const text = printed(nb);
+  // The notebook's short preset: subset 256 (seeded random rows), 3 full-batch epochs, the lab's hyper-parameters.
+  const pick = (split: "TRAIN" | "TEST") => {
+    const data = loadEcg5000(split);
+    return selectSeries(data, new NumpyRandom(0).permutation(data.Y.shape[0]).slice(0, 256));
+  };
+  const tr = pick("TEST"), ts = pick("TRAIN");
+  const model = new VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, seed: 0 });
+  const { history } = await train({
+    name: "lab 002 mirrored run, recomputed",
+    params: model.params,
+    optimizer: new Sgd({ lr: 0.01, momentum: 0.9, weightDecay: 0.0001 }),
+    clipNorm: 0.8,
+    epochs: 3,
+    progress: false,
+    batches: () => [undefined],
+    step: () => {
+      const r = model.lossAndGradients(tr.X, tr.Y);
+      return { loss: r.loss, grads: r.grads, metrics: { accuracy: r.correct / 256 } };
+    },
+    evaluate: () => {
+      const e = model.evaluate(ts.X, ts.Y);
+      return { testLoss: e.loss, testAccuracy: e.accuracy };
+    },
+  });
+  model.dispose();
+  const last = history[2];
+  const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
+  const expected =
+    `mirrored run, 3 epochs: train MSE ${last.loss.toFixed(4)}, accuracy ${pct(last.metrics.accuracy)}; ` +
+    `test MSE ${last.metrics.testLoss.toFixed(4)}, accuracy ${pct(last.metrics.testAccuracy)}`;
+  assert.ok(text.includes(expected), `expected "${expected}" in\n${text}`);
+  // The loss went down over the three updates.
+  assert.ok(history[2].loss < history[0].loss);
+});
+
+test("the going-further runs print accuracies that their charts and tables agree with", () => {
+  const nb = JSON.parse(fs.readFileSync(path.join(out, `${NAME}.ipynb`), "utf8"));
+  const text = printed(nb);
+  const lab = /going further, lab split \(train 256, test 256\): test accuracy (\d+\.\d\d) %/.exec(text);
+  assert.ok(lab, text);
+  // 3 epochs on 256 rows already beat the majority class (57 % of this subset) by far.
+  assert.ok(Number(lab[1]) > 75, lab[0]);
+  const standard = /going further, standard split \(train 256, test 256\): test accuracy (\d+\.\d\d) %/.exec(text);
+  assert.ok(standard, text);
+  assert.ok(text.includes(`${standard[1].padStart(6)} %  this notebook: vanilla tanh RNN, hand-written BPTT`));
+  // The chart's last test-accuracy point is the printed figure.
+  const chart = nb.cells.flatMap((c: Cell) => c.outputs ?? []).map((o: Output) => o.data?.["application/vnd.vegalite.v5+json"]).filter(Boolean).at(-1) as {
+    hconcat: { data: { values: { series: string; x: number; y: number }[] } }[];
+  };
+  const accuracy = chart.hconcat[1].data.values.filter((v) => v.series === "ts_accuracy");
+  assert.deepEqual(accuracy.map((v) => v.x), [1, 2, 3]);
+  assert.ok(Math.abs(100 * accuracy[2].y - Number(lab[1])) < 0.01, `${accuracy[2].y} vs ${lab[1]}`);
+});
