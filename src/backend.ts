@@ -9,8 +9,9 @@
  */
 import { rejectUnknownOptions } from "./options";
 import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core ships the gradients of its ops separately; autodiff (tf.grads) needs them registered.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+// tfjs-core ships the gradients of its ops separately; autodiff (tf.grads) needs them registered,
+// which initBackend does (a static import of them fails in plain Node: see tf-gradients.ts).
+import { registerGradients } from "./tf-gradients";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -117,6 +118,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       throw new Error(`unknown backend "${name}"; use one of ${BACKEND_NAMES.join(", ")}`);
     }
   }
+  await registerGradients();
   // A second call with a chain that holds the running backend keeps it: no reload mid-notebook.
   if (current && chain.includes(current.name)) return current;
   const attempts: BackendAttempt[] = [];
@@ -140,10 +142,17 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   );
 }
 
-/** One line: which backend runs and why the ones before it were passed over. */
+/**
+ * One line: which backend runs, why the ones before it were passed over, and, when the backend
+ * cannot promise it, that TensorFlow.js results may differ from run to run.
+ */
 export function describeBackend(report: BackendReport): string {
   const skipped = report.attempts.filter((a) => !a.ok).map((a) => `${a.name} skipped: ${a.reason}`);
-  return `TensorFlow.js backend: ${report.name}` + (skipped.length ? ` (${skipped.join("; ")})` : "");
+  return (
+    `TensorFlow.js backend: ${report.name}` +
+    (skipped.length ? ` (${skipped.join("; ")})` : "") +
+    (report.deterministic ? "" : "; not deterministic: its GPU reductions run in no fixed order, so TensorFlow.js results (autodiff checks) may differ slightly between runs")
+  );
 }
 
 /** The report of the backend in use, or undefined before `initBackend`. */

@@ -72,7 +72,11 @@ const OPTION_KEYS = [
   "clipNorm", "checkFinite", "progress", "stepsPerEpoch",
 ];
 
-/** Raised by the non-finite guard; says which run, where, and what went bad first. */
+/**
+ * Raised by the non-finite guard; says which run, where, and what went bad first.
+ * `epoch` and `step` count from 0 (as StepContext); the message counts from 1, as the progress
+ * bar and the epoch logs do.
+ */
 export class NonFiniteError extends Error {
   constructor(
     readonly run: string,
@@ -80,13 +84,24 @@ export class NonFiniteError extends Error {
     readonly step: number,
     readonly quantity: string,
     readonly value: number,
+    readonly epochs?: number,
   ) {
     super(
-      `${run}: ${quantity} is ${value} at epoch ${epoch}, step ${step}; ` +
+      `${run}: ${quantity} is ${value} in epoch ${epoch + 1}${epochs === undefined ? "" : ` of ${epochs}`}, step ${step + 1}; ` +
         `lower the learning rate or clip gradients (clipNorm), or pass checkFinite: false to go on anyway`,
     );
     this.name = "NonFiniteError";
   }
+}
+
+/** Row-major flat index → "[i, j, …]" for `shape`. */
+function multiIndex(flat: number, shape: readonly number[]): string {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(flat % shape[d]);
+    flat = Math.floor(flat / shape[d]);
+  }
+  return `[${idx.join(", ")}]`;
 }
 
 /** The first non-finite value of a step, or undefined. One pass over the gradients: cheap next to BPTT. */
@@ -95,7 +110,9 @@ function firstNonFinite(result: StepResult): { quantity: string; value: number }
   for (const [name, g] of Object.entries(result.grads)) {
     const d = g.data;
     for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i])) return { quantity: `gradient "${name}" (entry ${i})`, value: d[i] };
+      if (!Number.isFinite(d[i])) {
+        return { quantity: `gradient "${name}"${g.shape.length ? ` at ${multiIndex(i, g.shape)}` : ""}`, value: d[i] };
+      }
     }
   }
   return undefined;
@@ -126,8 +143,8 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
       if (checkFinite) {
         const bad = firstNonFinite(result);
         if (bad) {
-          bar?.done({ stopped: `non-finite at epoch ${epoch}` });
-          throw new NonFiniteError(name, epoch, stepIndex, bad.quantity, bad.value);
+          bar?.done({ stopped: `non-finite in epoch ${epoch + 1}` });
+          throw new NonFiniteError(name, epoch, stepIndex, bad.quantity, bad.value, epochs);
         }
       }
       if (clipNorm !== undefined) clipGradNorm(result.grads, clipNorm);

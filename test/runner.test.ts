@@ -3,7 +3,7 @@
 // TypeScript + tslab's display API, independent of the library) and writes into a temp folder.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -89,6 +89,92 @@ const readNotebook = (out: string, name: string) =>
 const readText = (out: string, file: string) => fs.readFileSync(path.join(out, file), "utf8");
 const streamText = (cell: Cell | undefined, name = "stdout") =>
   (cell?.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === name).map((o) => join(o.text)).join("");
+
+
+/**
+ * What nbformat 4's JSON schema (v4.5) requires of a notebook, checked by hand so that the test
+ * needs no Python: the top-level and per-cell keys, cell ids, and each output type's fields.
+ */
+function nbformatProblems(nb: { [key: string]: unknown }): string[] {
+  const problems: string[] = [];
+  const only = (what: string, o: object, keys: string[]) => {
+    const extra = Object.keys(o).filter((k) => !keys.includes(k));
+    if (extra.length) problems.push(`${what} has keys ${extra.join(", ")} that nbformat 4 does not allow`);
+  };
+  const isText = (v: unknown) => typeof v === "string" || (Array.isArray(v) && v.every((l) => typeof l === "string"));
+  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  only("the notebook", nb, ["nbformat", "nbformat_minor", "metadata", "cells"]);
+  if (nb.nbformat !== 4 || !Number.isInteger(nb.nbformat_minor)) problems.push("nbformat must be 4 with an integer nbformat_minor");
+  if (!isObject(nb.metadata)) problems.push("metadata must be an object");
+  if (!Array.isArray(nb.cells)) return [...problems, "cells must be a list"];
+  const ids = new Set<string>();
+  (nb.cells as Array<{ [key: string]: unknown }>).forEach((cell, i) => {
+    const what = `cell ${i + 1}`;
+    if ((nb.nbformat_minor as number) >= 5) {
+      const id = cell.id;
+      if (typeof id !== "string" || !/^[a-zA-Z0-9-_]{1,64}$/.test(id) || ids.has(id)) problems.push(`${what} needs a unique id of 1-64 [a-zA-Z0-9-_]`);
+      else ids.add(id);
+    }
+    if (!isObject(cell.metadata)) problems.push(`${what}: metadata must be an object`);
+    if (!isText(cell.source)) problems.push(`${what}: source must be a string or a list of strings`);
+    if (cell.cell_type === "markdown") return only(what, cell, ["id", "cell_type", "metadata", "source", "attachments"]);
+    if (cell.cell_type === "raw") return only(what, cell, ["id", "cell_type", "metadata", "source", "attachments"]);
+    if (cell.cell_type !== "code") return problems.push(`${what}: cell_type must be code, markdown or raw`);
+    only(what, cell, ["id", "cell_type", "metadata", "source", "outputs", "execution_count"]);
+    if (!(cell.execution_count === null || Number.isInteger(cell.execution_count))) problems.push(`${what}: execution_count must be null or an integer`);
+    if (!Array.isArray(cell.outputs)) return problems.push(`${what}: outputs must be a list`);
+    (cell.outputs as Array<{ [key: string]: unknown }>).forEach((out, k) => {
+      const where = `${what} output ${k + 1}`;
+      switch (out.output_type) {
+        case "stream":
+          only(where, out, ["output_type", "name", "text"]);
+          if (!["stdout", "stderr"].includes(out.name as string) || !isText(out.text)) problems.push(`${where}: a stream needs a name and text`);
+          break;
+        case "display_data":
+        case "execute_result":
+          only(where, out, ["output_type", "data", "metadata", ...(out.output_type === "execute_result" ? ["execution_count"] : [])]);
+          if (!isObject(out.data) || !isObject(out.metadata)) problems.push(`${where}: data and metadata must be objects`);
+          break;
+        case "error":
+          only(where, out, ["output_type", "ename", "evalue", "traceback"]);
+          if (typeof out.ename !== "string" || typeof out.evalue !== "string" || !isText(out.traceback) || !Array.isArray(out.traceback)) {
+            problems.push(`${where}: an error needs ename, evalue and a traceback list`);
+          }
+          break;
+        default:
+          problems.push(`${where}: unknown output_type ${String(out.output_type)}`);
+      }
+    });
+  });
+  return problems;
+}
+
+/** Python's nbformat.validate, when Debian's python3 has nbformat (CI may not): the reference check. */
+function pythonNbformatProblems(file: string): string | undefined {
+  const python = "/usr/bin/python3";
+  if (!fs.existsSync(python)) return undefined;
+  const probe = spawnSync(python, ["-c", "import nbformat"], { encoding: "utf8" });
+  if (probe.status !== 0) return undefined;
+  const check = spawnSync(python, ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", file], { encoding: "utf8" });
+  return check.stdout.trim() === "valid" ? "" : (check.stderr || check.stdout).trim().split("\n").slice(-3).join("\n");
+}
+
+/** Loads an HTML file in Chromium (when the machine has one) and returns its text and script errors. */
+async function openInBrowser(file: string): Promise<{ text: string; errors: string[] } | undefined> {
+  const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => fs.existsSync(p));
+  if (!executablePath) return undefined;
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`file://${file}`);
+    return { text: await page.innerText("body"), errors };
+  } finally {
+    await browser.close();
+  }
+}
 
 describe("run-notebooks", { concurrency: 2 }, () => {
   const basicRun = shared(() => runCli([fixture("basic")]));
@@ -279,5 +365,43 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     assert.equal(nb.cells[1]?.outputs?.at(-1)?.ename, "Interrupted");
     assert.match(readText(run.out, "slow.html"), /interrupted at cell 2/);
     assert.equal(fs.existsSync(path.join(run.out, "second.ipynb")), false);
+  });
+
+  test("SIGTERM mid-notebook also writes the executed-so-far notebook, valid nbformat 4, and an HTML page that opens", async (t) => {
+    let sent = false;
+    const run = await runCli([fixture("slow")], {
+      onStdout: (stdout, child) => {
+        if (!sent && stdout.includes("[slow] cell 2/3")) {
+          sent = true;
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    assert.ok(sent, run.stdout + run.stderr);
+    assert.equal(run.code, 143);
+    const file = path.join(run.out, "slow.ipynb");
+    const nb = readNotebook(run.out, "slow");
+    assert.deepEqual(nbformatProblems(nb as unknown as { [key: string]: unknown }), []);
+    const python = pythonNbformatProblems(file);
+    if (python === undefined) t.diagnostic("python3 with nbformat not found: checked against the schema's rules by hand only");
+    else assert.equal(python, "", `nbformat.validate refused ${file}`);
+    assert.equal(nb.metadata.bptt_lab?.run?.status, "interrupted");
+    assert.equal(streamText(nb.cells[0]), "before the slow cell\n");
+    const stopped = nb.cells[1]?.outputs?.at(-1);
+    assert.deepEqual([stopped?.ename, stopped?.evalue], ["Interrupted", "the run was interrupted by SIGTERM while this cell was running"]);
+    assert.equal(nb.cells[2]?.execution_count, null);
+    const html = readText(run.out, "slow.html");
+    assert.match(html, /^<!DOCTYPE html>/i);
+    assert.match(html, /<\/html>\s*$/);
+    const page = await openInBrowser(path.join(run.out, "slow.html"));
+    if (page === undefined) {
+      t.diagnostic("no Chromium found: the HTML page was checked as text only");
+      assert.match(html, /interrupted at cell 2/);
+    } else {
+      assert.deepEqual(page.errors, []);
+      assert.match(page.text, /interrupted at cell 2/);
+      assert.match(page.text, /before the slow cell/);
+      assert.match(page.text, /the run was interrupted by SIGTERM while this cell was running/);
+    }
   });
 });

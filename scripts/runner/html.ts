@@ -29,6 +29,39 @@ export interface RunSummary {
   source: string;
 }
 
+export interface KeyNumber {
+  name: string;
+  text: string;
+}
+
+/** The MIME type of lab.summary's output (SUMMARY_MIME of src/notebook/summary.ts). */
+export const SUMMARY_MIME = "application/vnd.bptt-lab.summary+json";
+
+/** A lab.summary output's entries, or undefined if the value is not one. */
+export function summaryEntries(value: unknown): KeyNumber[] | undefined {
+  const entries = (value as { entries?: unknown } | null)?.entries;
+  if (!Array.isArray(entries)) return undefined;
+  return entries.flatMap((e: unknown) => {
+    const { name, text, value: raw } = (e ?? {}) as { name?: unknown; text?: unknown; value?: unknown };
+    if (typeof name !== "string") return [];
+    const shown = typeof text === "string" ? text : typeof raw === "number" || typeof raw === "string" ? String(raw) : undefined;
+    return shown === undefined ? [] : [{ name, text: shown }];
+  });
+}
+
+/** Every lab.summary number of an executed notebook, in order of first appearance; a later value replaces an earlier one of the same name. */
+export function keyNumbersOf(nb: Notebook): KeyNumber[] {
+  const byName = new Map<string, KeyNumber>();
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code") continue;
+    for (const output of cell.outputs) {
+      if (output.output_type !== "display_data" && output.output_type !== "execute_result") continue;
+      for (const entry of summaryEntries(output.data[SUMMARY_MIME]) ?? []) byName.set(entry.name, entry);
+    }
+  }
+  return [...byName.values()];
+}
+
 export function statusText(run: Pick<RunSummary, "status" | "cell">): string {
   if (run.status === "ok") return "ok";
   const where = run.cell === undefined ? "" : ` at cell ${run.cell}`;
@@ -63,6 +96,8 @@ const PAGE_CSS = `
 .crumbs { font-size: 14px; color: var(--muted); margin: 0 0 12px; }
 .run { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; margin-bottom: 24px; font-size: 14px; }
 .run.failed { border-color: var(--bad); background: #ffebe9; }
+.run-keys { display: flex; flex-wrap: wrap; gap: 2px 18px; margin-top: 6px; padding-top: 6px; border-top: 1px solid var(--line); }
+.run-keys strong { font-variant-numeric: tabular-nums; }
 .run.interrupted { border-color: var(--warn); background: #fff8c5; }
 .cell { margin: 18px 0; }
 .cell-head { display: flex; gap: 10px; font-size: 12px; color: var(--muted); margin-bottom: 3px; }
@@ -70,6 +105,15 @@ const PAGE_CSS = `
 .source { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; }
 .outputs { border-left: 3px solid var(--line); margin: 6px 0 0; padding-left: 10px; }
 .outputs > * { margin: 6px 0; }
+/* Code and printed output wrap rather than hide text behind a scrollbar; a wrapped line hangs
+   deeper than its own indentation (codeLines), so it cannot pass for a new line. */
+pre .line { display: block; }
+.outputs .image, .outputs .html { max-width: 100%; overflow-x: auto; }
+.outputs .html table { border-collapse: collapse; font-size: 14px; }
+table.summary { border-collapse: collapse; font-size: 14px; margin: 8px 0; }
+table.summary caption { text-align: left; font-weight: 600; padding: 0 0 4px; }
+table.summary th { font-weight: normal; color: var(--muted); }
+table.summary td { font-variant-numeric: tabular-nums; font-weight: 600; }
 .stream.stderr { background: #fff5f5; color: #8a1c1c; border-left: 3px solid #ff8182; }
 .error { border: 1px solid var(--bad); background: #ffebe9; border-radius: 6px; overflow: hidden; }
 .error .ename { font-weight: 600; color: var(--bad); padding: 8px 12px 0; }
@@ -90,6 +134,13 @@ function imageSize(metadata: JsonObject, mime: string): string {
 
 /** The richest static representation of a MIME bundle; interactive ones (vega-lite) are skipped. */
 function renderBundle(data: JsonObject, metadata: JsonObject): string {
+  const keyNumbers = summaryEntries(data[SUMMARY_MIME]);
+  if (keyNumbers) {
+    const rows = keyNumbers.map((k) => `<tr><th>${escapeHtml(k.name)}</th><td>${escapeHtml(k.text)}</td></tr>`).join("");
+    const title = (data[SUMMARY_MIME] as { title?: unknown }).title;
+    const caption = escapeHtml(typeof title === "string" ? title : "Key numbers");
+    return `<table class="summary"><caption>${caption}</caption>${rows}</table>`;
+  }
   for (const mime of IMAGE_MIMES) {
     const value = dataString(data[mime]);
     if (value === undefined) continue;
@@ -103,7 +154,7 @@ function renderBundle(data: JsonObject, metadata: JsonObject): string {
   const markdown = dataString(data["text/markdown"]) ?? dataString(data["text/latex"]);
   if (markdown !== undefined) return `<div class="markdown">${renderMarkdown(markdown)}</div>`;
   const text = dataString(data["text/plain"]);
-  if (text !== undefined) return `<pre class="text">${escapeHtml(stripAnsi(text))}</pre>`;
+  if (text !== undefined) return `<pre class="text">${codeLines(stripAnsi(text))}</pre>`;
   const kinds = Object.keys(data).join(", ");
   return `<p class="note">(${escapeHtml(kinds)} output with no static representation)</p>`;
 }
@@ -111,14 +162,14 @@ function renderBundle(data: JsonObject, metadata: JsonObject): string {
 function renderOutput(output: Output): string {
   switch (output.output_type) {
     case "stream":
-      return `<pre class="stream ${output.name}">${escapeHtml(stripAnsi(joinSource(output.text)))}</pre>`;
+      return `<pre class="stream ${output.name}">${codeLines(stripAnsi(joinSource(output.text)))}</pre>`;
     case "display_data":
     case "execute_result":
       return renderBundle(output.data, output.metadata ?? {});
     case "error":
       return (
         `<div class="error"><div class="ename">${escapeHtml(`${output.ename}: ${output.evalue}`)}</div>` +
-        `<pre>${escapeHtml(stripAnsi(output.traceback.join("\n")))}</pre></div>`
+        `<pre>${codeLines(stripAnsi(output.traceback.join("\n")))}</pre></div>`
       );
   }
 }
@@ -126,6 +177,21 @@ function renderOutput(output: Output): string {
 function durationOf(cell: Cell): number | undefined {
   const ours = cell.metadata?.bptt_lab as { duration_ms?: unknown } | undefined;
   return typeof ours?.duration_ms === "number" ? ours.duration_ms : undefined;
+}
+
+/**
+ * Code and printed text wrap on narrow pages, but a wrapped line must not pass for a new one: each
+ * line is a block whose continuation rows hang 4 characters deeper than the line's own indentation.
+ */
+function codeLines(source: string): string {
+  return source
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((line) => {
+      const hang = (/^ */.exec(line)?.[0].length ?? 0) + 4;
+      return `<span class="line" style="padding-left:${hang}ch;text-indent:-${hang}ch">${escapeHtml(line) || " "}</span>`;
+    })
+    .join("");
 }
 
 function renderCell(cell: Cell, number: number, notebookDir: string): string {
@@ -145,7 +211,7 @@ function renderCell(cell: Cell, number: number, notebookDir: string): string {
   const outputs = cell.outputs.length ? `<div class="outputs">${cell.outputs.map(renderOutput).join("\n")}</div>` : "";
   return (
     `<section class="cell code${ran ? "" : " not-run"}" id="cell-${number}">${head}` +
-    `<pre class="source"><code class="language-typescript">${escapeHtml(source)}</code></pre>${outputs}</section>`
+    `<pre class="source"><code class="language-typescript">${codeLines(source)}</code></pre>${outputs}</section>`
   );
 }
 
@@ -178,6 +244,10 @@ export function renderNotebookPage({ nb, name, title, notebookDir, run }: Notebo
     formatParameters(run),
     `source <code>${escapeHtml(run.source)}</code>`,
   ].filter(Boolean);
+  const keys = keyNumbersOf(nb);
+  const keyLine = keys.length
+    ? `<div class="run-keys">${keys.map((k) => `<span>${escapeHtml(k.name)} <strong>${escapeHtml(k.text)}</strong></span>`).join("")}</div>`
+    : "";
   const cells = nb.cells.map((cell, i) => renderCell(cell, i + 1, notebookDir)).join("\n");
   return `<!DOCTYPE html>
 <html lang="en">
@@ -189,8 +259,8 @@ export function renderNotebookPage({ nb, name, title, notebookDir, run }: Notebo
 </head>
 <body>
 <main>
-<p class="crumbs"><a href="index.html">All notebooks</a> · <a href="${encodeURI(name)}.ipynb">${escapeHtml(name)}.ipynb</a></p>
-<div class="run ${run.status}">${facts.join(" · ")}</div>
+<p class="crumbs"><a href="index.html">← All results</a> · <a href="${encodeURI(name)}.ipynb">${escapeHtml(name)}.ipynb</a></p>
+<div class="run ${run.status}">${facts.join(" · ")}${keyLine}</div>
 ${cells}
 </main>
 </body>

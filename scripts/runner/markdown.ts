@@ -38,8 +38,9 @@ const inlineMath: TokenizerAndRendererExtension = {
     const display = /^\$\$((?:\\[\s\S]|[^\\$])+?)\$\$/.exec(src);
     if (display) return { type: "inlineMath", raw: display[0], text: (display[1] ?? "").trim(), displayMode: true };
     // Pandoc's rule, so that prices like "$5 and $6" stay text: no space inside the
-    // delimiters and no digit right after the closing one.
-    const inline = /^\$(?=\S)((?:\\.|[^\\$\n])*?\S)\$(?!\d)/.exec(src);
+    // delimiters and no digit right after the closing one. The last unit before the closing
+    // "$" may be an escaped character, as in $\{0.33, 0.66, 1\}$.
+    const inline = /^\$(?=\S)((?:\\.|[^\\$\n])*?(?:\\.|[^\\\s$]))\$(?!\d)/.exec(src);
     if (inline) return { type: "inlineMath", raw: inline[0], text: inline[1] ?? "", displayMode: false };
     return undefined;
   },

@@ -6,7 +6,6 @@ import {
   cellTags,
   clone,
   joinSource,
-  newCellId,
   type CodeCell,
   type JsonObject,
   type Notebook,
@@ -94,6 +93,14 @@ export function resolveParameters({ nb, displayPath, explicit, preset }: Resolve
   return { ...values, ...explicit };
 }
 
+/** "injected-parameters" (a valid nbformat 4.5 id), suffixed if the notebook already uses it. */
+function injectedCellId(nb: Notebook): string {
+  const taken = new Set(nb.cells.map((c) => c.id));
+  let id = "injected-parameters";
+  for (let k = 2; taken.has(id); k++) id = `injected-parameters-${k}`;
+  return id;
+}
+
 /**
  * A copy of the notebook with the injected-parameters cell. A cell injected by an earlier run
  * (the input was an executed notebook) is dropped first, as papermill does.
@@ -114,7 +121,8 @@ export function injectParameters(nb: Notebook, values: JsonObject): Notebook {
     outputs: [],
     source: ["// Parameters injected by scripts/run-notebooks.ts", ...lines].join("\n"),
   };
-  if (nb.nbformat > 4 || nb.nbformat_minor >= 5) cell.id = newCellId();
+  // A fixed id, not a random one: two runs with the same parameters write the same notebook.
+  if (nb.nbformat > 4 || nb.nbformat_minor >= 5) cell.id = injectedCellId(copy);
   copy.cells.splice(declared.cellIndex + 1, 0, cell);
   return copy;
 }
