@@ -12,6 +12,7 @@ export * from "./datasets/bit-sums";
 // lab 000 datasets:
 export * from "./datasets/sine";
 // lab 001 datasets:
+export * from "./datasets/echo";
 // lab 002 datasets:
 export * from "./datasets/ecg5000";
 
@@ -23,6 +24,12 @@ export * as ssnn from "./models/ssnn";
 export type { SsnnParams } from "./models/ssnn";
 export * as linalg from "./models/linear-algebra";
 // lab 001 models:
+export { reluRnn, reluCell } from "./models/relu-rnn";
+export { lstm, lstmCell } from "./models/lstm";
+export { gru, gruCell } from "./models/gru";
+export { RecurrentNet } from "./models/recurrent-stack";
+export type { RecurrentNetOptions, RecurrentState, RecurrentCell, ChunkForward, ChunkBackward } from "./models/recurrent-stack";
+export * as losses from "./models/losses";
 // lab 002 models:
 export * as vanillaRnn from "./models/vanilla-rnn";
 export { VanillaRnn } from "./models/vanilla-rnn";
@@ -32,6 +39,8 @@ export type { VanillaRnnOptions, VanillaRnnConfig, GradientResult, Evaluation, R
 export * from "./bptt/grad-check";
 export * from "./bptt/loss-surface";
 // lab 001 BPTT tools (truncated BPTT):
+export * from "./bptt/truncated";
+export * from "./bptt/gradient-reach";
 
 // ---- optimisers
 export * from "./optim/optimizer";

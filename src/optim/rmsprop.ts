@@ -34,12 +34,17 @@ export class RmsProp implements Optimizer {
 
   step(params: ParamSet, grads: ParamSet): void {
     checkGradKeys("RmsProp", params, grads);
+    // Constants in locals: lab 001 steps once per chunk over up to 40k weights (6 × 60 units), and
+    // V8 reloaded the fields on every element (a third of the loop's time); same arithmetic, same bits.
+    const alpha = this.alpha, beta = 1 - this.alpha, lr = this.lr, eps = this.eps;
     for (const [name, p] of Object.entries(params)) {
       const w = p.data, g = grads[name].data;
       const s = (this.square[name] ??= new Float64Array(w.length));
       for (let i = 0; i < w.length; i++) {
-        s[i] = this.alpha * s[i] + (1 - this.alpha) * g[i] * g[i];
-        w[i] -= (this.lr * g[i]) / (Math.sqrt(s[i]) + this.eps);
+        const gi = g[i];
+        const si = alpha * s[i] + beta * gi * gi;
+        s[i] = si;
+        w[i] -= (lr * gi) / (Math.sqrt(si) + eps);
       }
     }
   }

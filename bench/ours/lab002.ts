@@ -1,0 +1,74 @@
+/**
+ * bptt-lab's side of lab 002 in `npm run bench`: the notebook's training
+ * (notebooks/002-bptt-from-scratch-ecg5000.ipynb) on the library's VanillaRnn (hand-written BPTT,
+ * float64 WebAssembly SIMD kernel, 2 threads), data as the original (train on the 4,500-row file).
+ * Sections (epochs=N to change):
+ *   full-batch  one full-batch epoch of the mirrored run: forward + backward on 4500 × 140,
+ *               hidden 100, one SGD update (lr 0.01, momentum 0.9, weight decay 1e-4, clip 0.8)
+ *   minibatch   one epoch of "Going further": biased net, shuffled batches of 32 (141 updates,
+ *               lr 0.05, momentum 0.9, wd 1e-4, clip 1), then the 500-row test set evaluated
+ * The worker threads start in setup (a 4-sequence forward pass), so the timed work is training.
+ * Run by bench/run.ts (see bench/ours/harness.ts).
+ */
+import { type Lab, main, num } from "./harness";
+
+function startThreads(lab: Lab, model: InstanceType<Lab["VanillaRnn"]>, X: ReturnType<Lab["loadEcg5000"]>["X"]): void {
+  model.forward(X, [0, 1, 2, 3]);
+}
+
+main(__filename, {
+  "full-batch": (lab, options) => {
+    const epochs = num(options, "epochs", 1);
+    const train = lab.loadEcg5000("TEST"); // the 4,500-row file, as the original
+    const model = new lab.VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, seed: 0 });
+    startThreads(lab, model, train.X);
+    const N = train.Y.shape[0];
+    return async () => {
+      const run = await lab.train({
+        name: "bench", params: model.params, progress: false,
+        optimizer: new lab.Sgd({ lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }), clipNorm: 0.8, epochs,
+        batches: () => [undefined],
+        step: () => {
+          const r = model.lossAndGradients(train.X, train.Y);
+          return { loss: r.loss, grads: r.grads, metrics: { accuracy: r.correct / N } };
+        },
+      });
+      const info = { epochs, N, T: train.X.shape[0], loss: run.history.at(-1)!.loss, accuracy: run.history.at(-1)!.metrics.accuracy, kernel: model.describe() };
+      model.dispose();
+      return info;
+    };
+  },
+  minibatch: (lab, options) => {
+    const epochs = num(options, "epochs", 1);
+    const train = lab.loadEcg5000("TEST");
+    const test = lab.loadEcg5000("TRAIN");
+    const model = new lab.VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, bias: true, seed: 0 });
+    startThreads(lab, model, train.X);
+    const rng = new lab.NumpyRandom(0);
+    const N = train.Y.shape[0];
+    return async () => {
+      let steps = 0;
+      const run = await lab.train({
+        name: "bench", params: model.params, progress: false,
+        optimizer: new lab.Sgd({ lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }), clipNorm: 1, epochs,
+        batches: () => {
+          const order = rng.permutation(N);
+          return Array.from({ length: Math.ceil(N / 32) }, (_, b) => order.slice(b * 32, (b + 1) * 32));
+        },
+        step: (rows: number[]) => {
+          steps++;
+          const r = model.lossAndGradients(train.X, train.Y, rows);
+          return { loss: r.loss, grads: r.grads, metrics: { accuracy: r.correct / rows.length } };
+        },
+        evaluate: () => {
+          const e = model.evaluate(test.X, test.Y);
+          return { testLoss: e.loss, testAccuracy: e.accuracy };
+        },
+      });
+      const last = run.history.at(-1)!;
+      const info = { epochs, steps, testLoss: last.metrics.testLoss, testAccuracy: last.metrics.testAccuracy, kernel: model.describe() };
+      model.dispose();
+      return info;
+    };
+  },
+});

@@ -1,0 +1,365 @@
+// `npm run bench` (tsx bench/run.ts): times each lab's training sections in bptt-lab and in a
+// Python reference doing the same work as the original lab (bench/reference/*.py on Debian's
+// python3-torch / python3-numpy), alternating ours and theirs over several rounds in one run, one
+// child process per measurement; prints a table (medians, ratio, peak memory) and writes
+// results/bench.json. Issue 7. See USAGE below and bench/units.ts for what each section does.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { type Side, type Unit, units } from "./units";
+
+const ROOT = path.resolve(__dirname, "..");
+
+const USAGE = `Usage: npm run bench -- [options]
+       npx tsx bench/run.ts [options]
+
+Times every lab's training sections in bptt-lab (bench/ours/*.ts, one Node process per
+measurement) and in a Python reference of the original lab (bench/reference/*.py, run with
+Debian's /usr/bin/python3 + python3-torch + python3-numpy), alternating the two (ours first in
+odd rounds, theirs first in even ones) so that load on the machine hits both alike. Each child
+reports the wall time of the section's work only; start-up, imports and setup are reported
+apart. Prints a table of medians and writes results/bench.json.
+
+Options:
+  --rounds N      rounds of (ours, reference) per section (default 3)
+  --quick         2 rounds, and the long sections shortened (a few minutes)
+  --full          the labs' full lengths: 200 harmonics epochs and 200 GIF frames (lab 000),
+                  20 epochs per echo-10 run (lab 001); expect an hour with the references
+  --only REGEX    only the sections whose "lab/section" matches, e.g. --only 001 or --only rprop
+  --no-python     time ours alone
+  --python PATH   the Python interpreter (default /usr/bin/python3)
+  --lib src|dist|DIR  load the library from src/ through tsx (default), from the built dist/,
+                  or from DIR, a patched copy of src/ placed in the project folder (so that its
+                  imports and data/ resolve), to measure a change side by side
+  --out FILE      where to write the JSON (default results/bench.json)
+  -h, --help      print this help`;
+
+interface Cli {
+  rounds: number;
+  mode: "default" | "quick" | "full";
+  only?: RegExp;
+  python?: string;
+  /** "src", "dist", or the absolute path of another copy of src/ (A/B runs). */
+  lib: string;
+  out: string;
+}
+
+function parseCli(argv: string[]): Cli | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      rounds: { type: "string" },
+      quick: { type: "boolean" },
+      full: { type: "boolean" },
+      only: { type: "string" },
+      "no-python": { type: "boolean" },
+      python: { type: "string" },
+      lib: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (values.quick && values.full) throw new Error("--quick and --full exclude each other");
+  const mode = values.quick ? "quick" : values.full ? "full" : "default";
+  const rounds = values.rounds === undefined ? (mode === "quick" ? 2 : 3) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  let lib = values.lib ?? "src";
+  if (lib !== "src" && lib !== "dist") {
+    lib = path.resolve(lib);
+    if (!["index.ts", "index.js"].some((f) => fs.existsSync(path.join(lib, f)))) throw new Error(`--lib ${values.lib}: no index.ts or index.js there`);
+  }
+  return {
+    rounds,
+    mode,
+    only: values.only ? new RegExp(values.only) : undefined,
+    python: values["no-python"] ? undefined : (values.python ?? "/usr/bin/python3"),
+    lib,
+    out: path.resolve(values.out ?? path.join(ROOT, "results", "bench.json")),
+  };
+}
+
+/** What one child reports (bench/ours/harness.ts, bench/reference/common.py), plus what the parent saw. */
+interface Measurement {
+  round: number;
+  side: Side;
+  ok: boolean;
+  error?: string;
+  /** Section work, wall clock (the child's own timer). */
+  seconds?: number;
+  cpuSeconds?: number;
+  importSeconds?: number;
+  setupSeconds?: number;
+  maxRssKb?: number;
+  /** The peak before the timed work (imports, data, model). */
+  maxRssBeforeKb?: number;
+  /** The whole child process, as the parent saw it. */
+  processSeconds: number;
+  loadAverage: number;
+  info?: unknown;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
+    child.on("error", (e) => resolve({ code: -1, stdout, stderr: stderr + String(e), seconds: (performance.now() - started) / 1000 }));
+  });
+}
+
+async function measure(unit: Unit, side: Side, round: number, cli: Cli): Promise<Measurement> {
+  const spec = unit[side]!;
+  const args = [...spec.args(cli.mode)];
+  const [command, argv] =
+    side === "ours"
+      ? [process.execPath, ["--import", "tsx", path.join("bench", "ours", spec.file), ...args]]
+      : [cli.python!, [path.join("bench", "reference", spec.file), ...args]];
+  const env = { ...process.env, BENCH_LIB: cli.lib, PYTHONDONTWRITEBYTECODE: "1" };
+  const loadAverage = os.loadavg()[0];
+  const r = await run(command, argv, env);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    if (r.code !== 0) throw new Error(r.stderr.trim().split("\n").slice(-3).join(" | ") || `exit ${r.code}`);
+    const j = JSON.parse(last);
+    return { round, side, ok: true, ...j, processSeconds: r.seconds, loadAverage };
+  } catch (e) {
+    return { round, side, ok: false, error: (e as Error).message, processSeconds: r.seconds, loadAverage };
+  }
+}
+
+/** Which Python modules the references need, and whether the interpreter has them. */
+function probePython(python: string | undefined): { available: Record<string, string>; missing: Record<string, string>; blas?: string; threads?: number; version?: string } {
+  const missing: Record<string, string> = {};
+  const available: Record<string, string> = {};
+  if (!python) return { available, missing: { numpy: "--no-python", torch: "--no-python" } };
+  if (!fs.existsSync(python)) return { available, missing: { numpy: `${python} not found`, torch: `${python} not found` } };
+  const probe = `
+import json, sys
+out = {"version": sys.version.split()[0]}
+try:
+    import numpy as np
+    out["numpy"] = np.__version__
+    a = np.ones((64, 64)); a @ a
+    libs = [l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower()]
+    out["blas"] = sorted(set(p.split("/")[-1] for p in libs)) or ["(unknown)"]
+except Exception as e:
+    out["numpy_error"] = str(e)
+try:
+    import torch
+    out["torch"] = torch.__version__
+    out["threads"] = torch.get_num_threads()
+except Exception as e:
+    out["torch_error"] = str(e)
+print(json.dumps(out))`;
+  const r = spawnSync(python, ["-c", probe], { encoding: "utf8" });
+  if (r.status !== 0) return { available, missing: { numpy: r.stderr.trim().split("\n").pop() ?? "python failed", torch: "python failed" } };
+  const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  for (const m of ["numpy", "torch"]) {
+    if (j[m]) available[m] = j[m];
+    else missing[m] = `python3-${m} missing (${String(j[`${m}_error`] ?? "").split("\n")[0]}); install it: apt-get install python3-${m}`;
+  }
+  return { available, missing, blas: j.blas?.join(", "), threads: j.threads, version: j.version };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmtSeconds(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return "-";
+  if (s < 0.01) return `${(s * 1000).toFixed(2)} ms`;
+  if (s < 1) return `${(s * 1000).toFixed(0)} ms`;
+  return `${s.toFixed(s < 10 ? 2 : 1)} s`;
+}
+
+function fmtMb(kb: number | undefined): string {
+  return kb === undefined ? "-" : `${(kb / 1024).toFixed(0)} MB`;
+}
+
+interface Row {
+  lab: string;
+  section: string;
+  label: string;
+  ours?: number;
+  reference?: number;
+  ratio?: number;
+  cpuRatio?: number;
+  oursPeakMb?: number;
+  referencePeakMb?: number;
+  /** Peak before the timed work (imports, data, model), max over rounds. */
+  oursBaseMb?: number;
+  referenceBaseMb?: number;
+  oursStartup?: number;
+  referenceStartup?: number;
+  note?: string;
+  /** Lab length / benched length (e.g. 20 when 1 of 20 epochs is timed), for the full-lab projection. */
+  scale: number;
+}
+
+function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode: Cli["mode"]): Row {
+  const side = (s: Side) => ms.filter((m) => m.side === s && m.ok);
+  const o = side("ours"), r = side("reference");
+  const med = (a: Measurement[], f: (m: Measurement) => number | undefined) => {
+    const v = a.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return v.length ? median(v) : undefined;
+  };
+  const ours = med(o, (m) => m.seconds), reference = med(r, (m) => m.seconds);
+  const oursCpu = med(o, (m) => m.cpuSeconds), refCpu = med(r, (m) => m.cpuSeconds);
+  const peak = (a: Measurement[]) => (a.length ? Math.max(...a.map((m) => m.maxRssKb ?? 0)) / 1024 : undefined);
+  const failures = ms.filter((m) => !m.ok).map((m) => `${m.side} round ${m.round}: ${m.error}`);
+  return {
+    lab: unit.lab,
+    section: unit.section,
+    label: unit.label(mode),
+    ours,
+    reference,
+    ratio: ours !== undefined && reference !== undefined ? ours / reference : undefined,
+    cpuRatio: oursCpu !== undefined && refCpu !== undefined ? oursCpu / refCpu : undefined,
+    oursPeakMb: peak(o),
+    referencePeakMb: peak(r),
+    oursBaseMb: o.length ? Math.max(...o.map((m) => m.maxRssBeforeKb ?? 0)) / 1024 : undefined,
+    referenceBaseMb: r.length ? Math.max(...r.map((m) => m.maxRssBeforeKb ?? 0)) / 1024 : undefined,
+    oursStartup: med(o, (m) => (m.seconds === undefined ? undefined : m.processSeconds - m.seconds)),
+    referenceStartup: med(r, (m) => (m.seconds === undefined ? undefined : m.processSeconds - m.seconds)),
+    note: [note, ...failures].filter(Boolean).join("; ") || undefined,
+    scale: unit.scale(mode),
+  };
+}
+
+/** "158 MB (+33)": the peak, and how much of it the timed work added over the peak before it. */
+function peakCell(peak: number | undefined, base: number | undefined): string {
+  if (peak === undefined) return "-";
+  return `${peak.toFixed(0)} MB` + (base === undefined ? "" : ` (+${Math.max(0, peak - base).toFixed(0)})`);
+}
+
+function table(rows: Row[]): string {
+  const head = ["lab", "section", "ours (median)", "reference (median)", "ratio", "cpu ratio", "peak RSS ours", "peak RSS ref"];
+  const body = rows.map((r) => [
+    r.lab,
+    r.label,
+    fmtSeconds(r.ours),
+    r.reference === undefined ? (r.note?.startsWith("ours only") ? "(ours only)" : "n/a") : fmtSeconds(r.reference),
+    r.ratio === undefined ? "-" : r.ratio.toFixed(r.ratio < 0.1 ? 3 : 2),
+    r.cpuRatio === undefined ? "-" : r.cpuRatio.toFixed(r.cpuRatio < 0.1 ? 3 : 2),
+    peakCell(r.oursPeakMb, r.oursBaseMb),
+    peakCell(r.referencePeakMb, r.referenceBaseMb),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => "| " + cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
+  return [line(head), "|" + widths.map((w, i) => (i >= 2 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|", ...body.map(line)].join("\n");
+}
+
+function tfBackend(cli: Cli): string {
+  const lib = cli.lib === "dist" || cli.lib === "src" ? `./${cli.lib}/index` : path.join(cli.lib, "index");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", `require(${JSON.stringify(lib)}).initBackend({ log: false }).then((b) => console.log(b.name))`], {
+    cwd: ROOT, encoding: "utf8", env: { ...process.env },
+  });
+  return r.status === 0 ? r.stdout.trim().split("\n").pop()! : `(unknown: ${r.stderr.trim().split("\n").pop()})`;
+}
+
+async function main(): Promise<void> {
+  let cli: Cli | "help";
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}; see --help`);
+    process.exit(2);
+  }
+  if (cli === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const selected = units.filter((u) => (!u.modes || u.modes.includes(cli.mode)) && (!cli.only || cli.only.test(`${u.lab}/${u.section}`)));
+  if (selected.length === 0) {
+    console.error(`bench: --only ${cli.only} matches no section; sections: ${units.map((u) => `${u.lab}/${u.section}`).join(", ")}`);
+    process.exit(2);
+  }
+  const started = performance.now();
+  const python = probePython(cli.python);
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? "?",
+    cores: os.cpus().length,
+    memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    python: python.version,
+    numpy: python.available.numpy,
+    torch: python.available.torch,
+    blas: python.blas,
+    torchThreads: python.threads,
+    tfjsBackend: tfBackend(cli),
+    loadAverageStart: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+  console.log(`bench: ${selected.length} sections × ${cli.rounds} rounds (${cli.mode}), library from ${cli.lib === "src" || cli.lib === "dist" ? `${cli.lib}/` : cli.lib}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB; Node ${machine.node}; ` +
+    (python.version ? `Python ${python.version}, NumPy ${machine.numpy ?? "missing"} (BLAS: ${machine.blas}), PyTorch ${machine.torch ?? "missing"} (${machine.torchThreads} thread(s))` : "no Python") +
+    `; load average ${machine.loadAverageStart.join(", ")}`);
+  for (const [m, why] of Object.entries(python.missing)) console.log(`  reference ${m}: ${why}; sections that need it time ours alone`);
+
+  const results = new Map<Unit, Measurement[]>(selected.map((u) => [u, []]));
+  const notes = new Map<Unit, string | undefined>();
+  for (const unit of selected) {
+    if (!unit.reference) notes.set(unit, `ours only: ${unit.oursOnly}`);
+    else if (python.missing[unit.reference.needs]) notes.set(unit, `reference not run: ${python.missing[unit.reference.needs]}`);
+  }
+  for (let round = 1; round <= cli.rounds; round++) {
+    for (const unit of selected) {
+      const sides: Side[] = unit.reference && !python.missing[unit.reference.needs] ? (round % 2 ? ["ours", "reference"] : ["reference", "ours"]) : ["ours"];
+      for (const side of sides) {
+        const m = await measure(unit, side, round, cli);
+        results.get(unit)!.push(m);
+        const what = m.ok ? `${fmtSeconds(m.seconds)} (cpu ${fmtSeconds(m.cpuSeconds)}, peak ${fmtMb(m.maxRssKb)})` : `FAILED: ${m.error}`;
+        process.stderr.write(`  round ${round}/${cli.rounds}  ${`${unit.lab}/${unit.section}`.padEnd(18)} ${side.padEnd(9)} ${what}  [load ${m.loadAverage.toFixed(1)}]\n`);
+      }
+    }
+  }
+  const rows = selected.map((u) => summarize(u, results.get(u)!, notes.get(u), cli.mode));
+  const loadAverageEnd = os.loadavg().map((x) => +x.toFixed(2));
+  const totalSeconds = (performance.now() - started) / 1000;
+
+  console.log();
+  console.log(table(rows));
+  console.log();
+  const both = rows.filter((r) => r.ours !== undefined && r.reference !== undefined);
+  const slower = both.filter((r) => r.ratio! >= 1);
+  const projected = (pick: (r: Row) => number | undefined) => both.reduce((s, r) => s + (pick(r) ?? 0) * r.scale, 0);
+  const oursStart = median(rows.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
+  const refStart = median(rows.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
+  console.log(`ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); cpu ratio = the same with each process's CPU time.`);
+  console.log(`peak RSS: the process's high-water mark (Node: process.resourceUsage().maxRSS; Python: ru_maxrss), max over rounds, imports included; ` +
+    `(+N): what the timed work added to the peak reached before it (imports, data, model).`);
+  if (both.length) {
+    console.log(`${both.length - slower.length} of ${both.length} sections faster than the reference` + (slower.length ? `; slower: ${slower.map((r) => `${r.lab} ${r.label} (${r.ratio!.toFixed(2)})`).join(", ")}` : "") + ".");
+    console.log(`labs' full training, projected from the medians (sections × lab length / timed length): ours ${fmtSeconds(projected((r) => r.ours))}, reference ${fmtSeconds(projected((r) => r.reference))}.`);
+  }
+  if (Number.isFinite(oursStart) || Number.isFinite(refStart)) {
+    console.log(`process start-up + imports + setup, outside the timings (median): ours ${fmtSeconds(oursStart)}, reference ${fmtSeconds(refStart)}.`);
+  }
+  for (const r of rows) if (r.note) console.log(`note ${r.lab}/${r.section}: ${r.note}`);
+  console.log(`load average at start ${machine.loadAverageStart.join(", ")}, at end ${loadAverageEnd.join(", ")}; TensorFlow.js backend: ${machine.tfjsBackend} ` +
+    `(not on the timed paths: training is fused float64 JS/WebAssembly); bench took ${fmtSeconds(totalSeconds)}.`);
+
+  fs.mkdirSync(path.dirname(cli.out), { recursive: true });
+  fs.writeFileSync(cli.out, JSON.stringify({
+    date: new Date().toISOString(),
+    mode: cli.mode,
+    rounds: cli.rounds,
+    lib: cli.lib,
+    machine: { ...machine, loadAverageEnd },
+    totalSeconds,
+    rows,
+    measurements: selected.map((u) => ({ lab: u.lab, section: u.section, label: u.label(cli.mode), runs: results.get(u) })),
+  }, null, 2) + "\n");
+  console.log(`wrote ${path.relative(process.cwd(), cli.out) || cli.out}`);
+  if (rows.some((r) => r.ours === undefined)) process.exitCode = 1;
+}
+
+void main();

@@ -1,0 +1,439 @@
+/**
+ * What the recurrent models of lab 001 (ReLU RNN, LSTM, GRU) share: a stack of recurrent layers
+ * with a linear read-out on every time step, run over one chunk of time in Float64Array loops
+ * (forward and hand-derived backward fused over the whole chunk), plus the op-by-op TensorFlow.js
+ * version of the same stack that the tests differentiate to check the fused gradients.
+ *
+ * Why fused loops: on nets this small, TensorFlow.js spends its time in per-op overhead (~6 ms per
+ * echo batch op by op, see FACTS.md); the whole chunk in typed arrays costs microseconds for 4
+ * units. The products are one 2×2 register-blocked kernel (C += A·Bᵀ, ~2 GFLOP/s here); every
+ * other product is put in that form with a transpose, which costs O(n²) next to the O(n³) product.
+ *
+ * Layout: the models take and return batch-first arrays ([batch, time, features], as PyTorch's
+ * batch_first=True in the lab); inside, sequences are time-major ([time, batch, features]) so that
+ * one time step is one contiguous [batch, features] block and all time steps are one [T·B, F]
+ * matrix for the products that do not depend on the recurrence (input projections, weight grads).
+ *
+ * The cell files (relu-rnn.ts, lstm.ts, gru.ts) supply one layer's forward over time, its
+ * backward beside it, and its tf step. Introduced in lab 001.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { type NdArray, type ParamSet, assertShape, ndarray } from "../ndarray";
+import { NumpyRandom } from "../random";
+import { rejectUnknownOptions } from "../optim/optimizer";
+
+// ---------------------------------------------------------------------------------------------
+// Kernels on flat Float64Arrays (row-major, with offsets so a time step can be addressed in place).
+
+/**
+ * C[m, n] += A[m, k] · B[n, k]ᵀ, reading A from `aOff`, B from `bOff`, writing C from `cOff`.
+ * Both operands are walked along contiguous rows (dot products); a 2×2 block of C is kept in
+ * registers so each loaded value is used twice.
+ */
+export function gemmNT(
+  m: number, n: number, k: number,
+  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
+): void {
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const a0 = aOff + i * k, a1 = a0 + k;
+    const c0 = cOff + i * n, c1 = c0 + n;
+    let j = 0;
+    for (; j + 1 < n; j += 2) {
+      const b0 = bOff + j * k, b1 = b0 + k;
+      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+      for (let p = 0; p < k; p++) {
+        const x0 = A[a0 + p], x1 = A[a1 + p], y0 = B[b0 + p], y1 = B[b1 + p];
+        s00 += x0 * y0; s01 += x0 * y1; s10 += x1 * y0; s11 += x1 * y1;
+      }
+      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c1 + j] += s10; C[c1 + j + 1] += s11;
+    }
+    if (j < n) {
+      const b0 = bOff + j * k;
+      let s0 = 0, s1 = 0;
+      for (let p = 0; p < k; p++) { s0 += A[a0 + p] * B[b0 + p]; s1 += A[a1 + p] * B[b0 + p]; }
+      C[c0 + j] += s0; C[c1 + j] += s1;
+    }
+  }
+  if (i < m) {
+    const a0 = aOff + i * k, c0 = cOff + i * n;
+    for (let j = 0; j < n; j++) {
+      const b0 = bOff + j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += A[a0 + p] * B[b0 + p];
+      C[c0 + j] += s;
+    }
+  }
+}
+
+/** [rows, cols] from `off` → a new [cols, rows]. */
+export function transpose(src: Float64Array, off: number, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const s = off + r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = src[s + c];
+  }
+  return out;
+}
+
+/** Column sums of a [rows, cols] block: the gradient of a bias broadcast over rows. */
+export function columnSums(src: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] += src[r * cols + c];
+  return out;
+}
+
+/** Fills every row of a [rows, cols] array with bias (plus a second bias, when given). */
+export function broadcastRows(rows: number, bias: Float64Array, bias2?: Float64Array): Float64Array {
+  const cols = bias.length;
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = bias2 ? bias[c] + bias2[c] : bias[c];
+  }
+  return out;
+}
+
+/** [batch, time, features] → time-major [time, batch, features] (flat). */
+export function toTimeMajor(data: Float64Array, batch: number, time: number, features: number): Float64Array {
+  const out = new Float64Array(data.length);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < time; t++) {
+      const s = (b * time + t) * features, d = (t * batch + b) * features;
+      for (let f = 0; f < features; f++) out[d + f] = data[s + f];
+    }
+  }
+  return out;
+}
+
+/** Time-major [time, batch, features] (flat) → [batch, time, features]. */
+export function toBatchFirst(data: Float64Array, batch: number, time: number, features: number): Float64Array {
+  const out = new Float64Array(data.length);
+  for (let t = 0; t < time; t++) {
+    for (let b = 0; b < batch; b++) {
+      const s = (t * batch + b) * features, d = (b * time + t) * features;
+      for (let f = 0; f < features; f++) out[d + f] = data[s + f];
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chunk-level contract every recurrent model of the library keeps (src/bptt/truncated.ts
+// trains any model that has it).
+
+/**
+ * A recurrent model's state between chunks, keyed by name ("h", and "c" for the LSTM), each
+ * [layers, batch, hidden] like PyTorch's `hidden`. Plain float64 values: carrying it into the next
+ * chunk carries no graph, so the gradient stops at the chunk border by construction.
+ */
+export type RecurrentState = Readonly<Record<string, NdArray>>;
+
+export interface ChunkBackwardOptions {
+  /** Also return ∂L/∂x (default false: the first layer's input gradient is not needed to train). */
+  inputGrads?: boolean;
+}
+
+export interface ChunkBackward {
+  /** ∂L/∂θ keyed like the parameters. */
+  grads: ParamSet;
+  /**
+   * [time]: entry t−1 is ‖∂L/∂h_t‖ over every layer's h_t and the whole batch, each a total
+   * derivative (through the read-out or the layer above at step t, and through step t+1). Shows
+   * how far back in the chunk an error signal reaches (src/bptt/gradient-reach.ts).
+   */
+  hiddenGradNorms: Float64Array;
+  /** ∂L/∂(incoming state): what truncated BPTT throws away at the chunk border. */
+  initialStateGrads: RecurrentState;
+  /** ∂L/∂x, [batch, time, inputs], when asked for. */
+  inputGrads?: NdArray;
+}
+
+export interface ChunkForward {
+  /** [batch, time, outputs]: the read-out on every step, before any sigmoid. */
+  logits: NdArray;
+  /** The state after the last step, [layers, batch, hidden] per name: carry it into the next chunk. */
+  finalState: RecurrentState;
+  /** Backpropagates ∂L/∂logits ([batch, time, outputs]) through the chunk, down to the incoming state. */
+  backward(dLogits: NdArray, options?: ChunkBackwardOptions): ChunkBackward;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One recurrent layer, as a cell file implements it.
+
+/** One layer's parameters, PyTorch's layout: w_ih [gates·H, in], w_hh [gates·H, H], biases [gates·H]. */
+export interface LayerParams {
+  wIh: Float64Array;
+  wHh: Float64Array;
+  bIh: Float64Array;
+  bHh: Float64Array;
+}
+
+export interface LayerDims {
+  /** Time steps T. */
+  time: number;
+  batch: number;
+  /** Input features of this layer (the model's input size, or H above the first layer). */
+  inSize: number;
+  hidden: number;
+}
+
+/** What a layer's forward keeps for its backward; `outputs` ([T, B, H], time-major) feeds the layer above. */
+export interface LayerForward {
+  outputs: Float64Array;
+  /** The state after the last step, per state name, [B, H] each. */
+  finalState: Record<string, Float64Array>;
+}
+
+export interface LayerBackward {
+  /** Gradients of the layer's four parameters. */
+  dWIh: Float64Array;
+  dWHh: Float64Array;
+  dBIh: Float64Array;
+  dBHh: Float64Array;
+  /** ∂L/∂(layer input), [T, B, in] time-major, when asked for. */
+  dInputs?: Float64Array;
+  /** [T]: ‖∂L/∂h_t‖² (total derivative of this layer's output h_t), per step t = 1 … T. */
+  hiddenGradSq: Float64Array;
+  /** ∂L/∂(incoming state) per state name, [B, H]. */
+  dInitial: Record<string, Float64Array>;
+}
+
+export interface RecurrentCell<Cache extends LayerForward = LayerForward> {
+  /** Shown in model names ("ReLU RNN", "LSTM", "GRU"). */
+  readonly kind: string;
+  /** Rows of w_ih / w_hh per hidden unit: 1 (ReLU RNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n). */
+  readonly gates: number;
+  /** The state carried between steps ("h", or "h" and "c"). */
+  readonly stateNames: readonly string[];
+  /** X: [T, B, in] time-major; initial: [B, H] per state name. */
+  forward(p: LayerParams, X: Float64Array, dims: LayerDims, initial: Record<string, Float64Array>): Cache;
+  /** dOut: ∂L/∂(layer outputs), [T, B, H] time-major (from the read-out or the layer above). */
+  backward(p: LayerParams, X: Float64Array, dims: LayerDims, cache: Cache, dOut: Float64Array, wantInputs: boolean): LayerBackward;
+  /** One step in TensorFlow.js ops: x [B, in], state [B, H] per name → the new state (its "h" is the output). */
+  tfStep(p: { wIh: tf.Tensor2D; wHh: tf.Tensor2D; bIh: tf.Tensor1D; bHh: tf.Tensor1D }, x: tf.Tensor2D, state: Record<string, tf.Tensor2D>): Record<string, tf.Tensor2D>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack: layers, then a linear read-out on every step.
+
+export interface RecurrentNetOptions {
+  /** Hidden units per layer (lab 001: 4 or 60). */
+  hiddenSize: number;
+  /** Stacked layers (default 1; lab 001's "longer" RNN has 6). */
+  layers?: number;
+  /** Features per input step (default 1: the echo bit). */
+  inputSize?: number;
+  /** Read-out outputs per step (default 1: one logit). */
+  outputSize?: number;
+  /** Seed of the NumPy-compatible generator that draws the initial weights (default 1). */
+  seed?: number;
+  /** Draw from this generator instead (takes precedence over seed). */
+  rng?: NumpyRandom;
+  /** Model name in logs and legends (default e.g. "LSTM (16 units)"). */
+  name?: string;
+}
+
+const NET_OPTIONS = ["hiddenSize", "layers", "inputSize", "outputSize", "seed", "rng", "name"];
+
+function positiveInteger(owner: string, name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Parameter names, PyTorch's (`rnn.weight_ih_l0` → `weight_ih_l0`, `linear.weight` → `linear_weight`). */
+export function layerParamNames(layer: number): { wIh: string; wHh: string; bIh: string; bHh: string } {
+  return { wIh: `weight_ih_l${layer}`, wHh: `weight_hh_l${layer}`, bIh: `bias_ih_l${layer}`, bHh: `bias_hh_l${layer}` };
+}
+
+/**
+ * A stack of recurrent layers with a linear read-out on every step, initialised like PyTorch:
+ * every recurrent weight and bias uniform in ±1/√hidden (nn.RNN / nn.LSTM / nn.GRU), and the
+ * read-out (nn.Linear, fan-in = hidden) also uniform in ±1/√hidden. Drawn in PyTorch's parameter
+ * order (per layer w_ih, w_hh, b_ih, b_hh; then the read-out weight and bias).
+ */
+export class RecurrentNet<Cache extends LayerForward = LayerForward> {
+  readonly name: string;
+  readonly params: ParamSet;
+  readonly hiddenSize: number;
+  readonly layers: number;
+  readonly inputSize: number;
+  readonly outputSize: number;
+
+  constructor(readonly cell: RecurrentCell<Cache>, options: RecurrentNetOptions) {
+    const owner = cell.kind;
+    rejectUnknownOptions(owner, options ?? {}, NET_OPTIONS);
+    this.hiddenSize = positiveInteger(owner, "hiddenSize", options.hiddenSize);
+    this.layers = positiveInteger(owner, "layers", options.layers ?? 1);
+    this.inputSize = positiveInteger(owner, "inputSize", options.inputSize ?? 1);
+    this.outputSize = positiveInteger(owner, "outputSize", options.outputSize ?? 1);
+    const H = this.hiddenSize, G = cell.gates * H;
+    this.name = options.name ?? `${cell.kind} (${this.layers > 1 ? `${this.layers} layers × ` : ""}${H} units)`;
+    const rng = options.rng ?? new NumpyRandom(options.seed ?? 1);
+    const bound = 1 / Math.sqrt(H);
+    const draw = (shape: number[]) => rng.uniform({ low: -bound, high: bound, size: shape });
+    const params: ParamSet = {};
+    for (let l = 0; l < this.layers; l++) {
+      const n = layerParamNames(l);
+      params[n.wIh] = draw([G, l === 0 ? this.inputSize : H]);
+      params[n.wHh] = draw([G, H]);
+      params[n.bIh] = draw([G]);
+      params[n.bHh] = draw([G]);
+    }
+    params.linear_weight = draw([this.outputSize, H]);
+    params.linear_bias = draw([this.outputSize]);
+    this.params = params;
+  }
+
+  /** Zeros, [layers, batch, hidden] per state name (PyTorch's `hidden = None`). */
+  initialState(batch: number): RecurrentState {
+    positiveInteger(this.name, "batch", batch);
+    return Object.fromEntries(this.cell.stateNames.map((s) => [s, ndarray([this.layers, batch, this.hiddenSize])]));
+  }
+
+  private checkState(state: RecurrentState, batch: number): void {
+    for (const s of this.cell.stateNames) {
+      const v = state?.[s];
+      if (!v) throw new Error(`${this.name}: state has no "${s}"; start from model.initialState(batch)`);
+      assertShape(v, [this.layers, batch, this.hiddenSize], `${this.name}: state "${s}"`, ["layers", "batch", "hidden"]);
+    }
+  }
+
+  private layerParams(params: ParamSet, l: number): LayerParams {
+    const n = layerParamNames(l);
+    const get = (key: string) => {
+      const p = params[key];
+      if (!p) throw new Error(`${this.name}: parameter "${key}" is missing`);
+      return p.data;
+    };
+    return { wIh: get(n.wIh), wHh: get(n.wHh), bIh: get(n.bIh), bHh: get(n.bHh) };
+  }
+
+  /**
+   * Runs the chunk x ([batch, time, inputs]) from `state`, with `params` (default the model's own;
+   * the gradient check passes perturbed copies). Returns the logits, the state to carry, and the
+   * backward pass over the same chunk.
+   */
+  forward(x: NdArray, state: RecurrentState, params: ParamSet = this.params): ChunkForward {
+    assertShape(x, [null, null, this.inputSize], `${this.name}: input x`, ["batch", "time", "inputs"]);
+    const [B, T] = x.shape;
+    if (T === 0) throw new RangeError(`${this.name}: input x has no time steps`);
+    this.checkState(state, B);
+    const H = this.hiddenSize, O = this.outputSize, BH = B * H, TB = T * B;
+    const X0 = toTimeMajor(x.data, B, T, this.inputSize); // (T, B, in)
+
+    const inputs: Float64Array[] = [];
+    const caches: Cache[] = [];
+    const layerP: LayerParams[] = [];
+    let input = X0;
+    for (let l = 0; l < this.layers; l++) {
+      const p = this.layerParams(params, l);
+      const initial = Object.fromEntries(this.cell.stateNames.map((s) => [s, state[s].data.subarray(l * BH, (l + 1) * BH)]));
+      const dims = { time: T, batch: B, inSize: l === 0 ? this.inputSize : H, hidden: H };
+      const cache = this.cell.forward(p, input, dims, initial);
+      inputs.push(input);
+      caches.push(cache);
+      layerP.push(p);
+      input = cache.outputs; // (T, B, H): the next layer's input
+    }
+    const top = input;
+    const wOut = params.linear_weight.data, bOut = params.linear_bias.data;
+    const logitsTM = broadcastRows(TB, bOut); // (T·B, O)
+    gemmNT(TB, O, H, top, 0, wOut, 0, logitsTM, 0);
+    const logits = ndarray([B, T, O], toBatchFirst(logitsTM, B, T, O));
+
+    const finalState: Record<string, NdArray> = {};
+    for (const s of this.cell.stateNames) {
+      const out = ndarray([this.layers, B, H]);
+      caches.forEach((c, l) => out.data.set(c.finalState[s], l * BH));
+      finalState[s] = out;
+    }
+
+    const backward = (dLogits: NdArray, options: ChunkBackwardOptions = {}): ChunkBackward => {
+      rejectUnknownOptions(`${this.name} backward`, options, ["inputGrads"]);
+      assertShape(dLogits, [B, T, O], `${this.name}: dLogits`, ["batch", "time", "outputs"]);
+      const dLogitsTM = toTimeMajor(dLogits.data, B, T, O); // (T·B, O)
+      const grads: ParamSet = {};
+      // Read-out: logits = h·Wᵀ + b  ⇒  ∂W = dLogitsᵀ·h, ∂b = Σ_rows dLogits, ∂h = dLogits·W.
+      const dW = new Float64Array(O * H);
+      gemmNT(O, H, TB, transpose(dLogitsTM, 0, TB, O), 0, transpose(top, 0, TB, H), 0, dW, 0);
+      grads.linear_weight = ndarray([O, H], dW);
+      grads.linear_bias = ndarray([O], columnSums(dLogitsTM, TB, O));
+      let dOut: Float64Array = new Float64Array(TB * H); // (T, B, H)
+      gemmNT(TB, H, O, dLogitsTM, 0, transpose(wOut, 0, O, H), 0, dOut, 0);
+
+      const hiddenGradSq = new Float64Array(T);
+      const dInitial: Record<string, NdArray> = Object.fromEntries(this.cell.stateNames.map((s) => [s, ndarray([this.layers, B, H])]));
+      let dInputs: Float64Array | undefined;
+      // Top layer first: a layer's output gradient is complete once every layer above is done.
+      for (let l = this.layers - 1; l >= 0; l--) {
+        const dims = { time: T, batch: B, inSize: l === 0 ? this.inputSize : H, hidden: H };
+        const wantInputs = l > 0 || options.inputGrads === true;
+        const r = this.cell.backward(layerP[l], inputs[l], dims, caches[l], dOut, wantInputs);
+        const n = layerParamNames(l);
+        const G = this.cell.gates * H;
+        grads[n.wIh] = ndarray([G, dims.inSize], r.dWIh);
+        grads[n.wHh] = ndarray([G, H], r.dWHh);
+        grads[n.bIh] = ndarray([G], r.dBIh);
+        grads[n.bHh] = ndarray([G], r.dBHh);
+        for (let t = 0; t < T; t++) hiddenGradSq[t] += r.hiddenGradSq[t];
+        for (const s of this.cell.stateNames) dInitial[s].data.set(r.dInitial[s], l * BH);
+        if (l > 0) dOut = r.dInputs as Float64Array;
+        else dInputs = r.dInputs;
+      }
+      return {
+        grads,
+        hiddenGradNorms: hiddenGradSq.map(Math.sqrt),
+        initialStateGrads: dInitial,
+        inputGrads: dInputs ? ndarray([B, T, this.inputSize], toBatchFirst(dInputs, B, T, this.inputSize)) : undefined,
+      };
+    };
+    return { logits, finalState, backward };
+  }
+
+  /**
+   * The same stack op by op in TensorFlow.js (float32), step by step as PyTorch's loop runs it:
+   * the reference the fused forward and backward are tested against (tf.grads of a loss of these
+   * logits, with `state` held constant). Returns [batch, time, outputs].
+   * `hiddenNudges` (one [time, batch, hidden] tensor per layer, usually zeros) are added to every
+   * h_t as it is computed: autodiff with respect to them gives ∂L/∂h_t, the total derivative that
+   * the fused backward reports as hiddenGradNorms.
+   */
+  tfLogits(params: Record<string, tf.Tensor>, x: NdArray, state: RecurrentState, hiddenNudges?: readonly tf.Tensor[]): tf.Tensor3D {
+    assertShape(x, [null, null, this.inputSize], `${this.name}: input x`, ["batch", "time", "inputs"]);
+    const [B, T] = x.shape;
+    this.checkState(state, B);
+    const H = this.hiddenSize;
+    if (hiddenNudges && (hiddenNudges.length !== this.layers || hiddenNudges.some((n) => n.shape.join() !== [T, B, H].join()))) {
+      throw new RangeError(`${this.name}: hiddenNudges must be ${this.layers} tensor(s) of shape [${T}, ${B}, ${H}] (time, batch, hidden)`);
+    }
+    return tf.tidy(() => {
+      const xs = tf.tensor3d(Float32Array.from(x.data), [B, T, this.inputSize]); // (B, T, in)
+      const layerStates = Array.from({ length: this.layers }, (_, l) =>
+        Object.fromEntries(
+          this.cell.stateNames.map((s) => [s, tf.tensor2d(Float32Array.from(state[s].data.subarray(l * B * H, (l + 1) * B * H)), [B, H])]),
+        ) as Record<string, tf.Tensor2D>,
+      );
+      const lp = Array.from({ length: this.layers }, (_, l) => {
+        const n = layerParamNames(l);
+        return { wIh: params[n.wIh] as tf.Tensor2D, wHh: params[n.wHh] as tf.Tensor2D, bIh: params[n.bIh] as tf.Tensor1D, bHh: params[n.bHh] as tf.Tensor1D };
+      });
+      const outs: tf.Tensor2D[] = [];
+      for (let t = 0; t < T; t++) {
+        let h = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, this.inputSize]), [B, this.inputSize]) as tf.Tensor2D; // (B, in)
+        for (let l = 0; l < this.layers; l++) {
+          layerStates[l] = this.cell.tfStep(lp[l], h, layerStates[l]);
+          if (hiddenNudges) {
+            const nudge = tf.reshape(tf.slice(hiddenNudges[l], [t, 0, 0], [1, B, H]), [B, H]); // (B, H)
+            layerStates[l] = { ...layerStates[l], h: tf.add(layerStates[l].h, nudge) as tf.Tensor2D };
+          }
+          h = layerStates[l].h;
+        }
+        // (B, H) · (H, O) + (O) → (B, O)
+        outs.push(tf.add(tf.matMul(h, params.linear_weight as tf.Tensor2D, false, true), params.linear_bias) as tf.Tensor2D);
+      }
+      return tf.stack(outs, 1) as tf.Tensor3D; // (B, T, O)
+    });
+  }
+}

@@ -1,0 +1,86 @@
+// Lab 001 end to end: the headless runner executes notebooks/001-signal-echoing.ipynb with the short
+// preset (echo 3 at full size; the echo-10 runs on shorter streams and fewer epochs) and its printed
+// numbers are checked. Every draw is seeded, so they are reproducible to the digit.
+// Needs the built library (dist/), as `npm test` builds it first.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-001-"));
+const name = "001-signal-echoing";
+
+interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; name?: string }
+interface Cell { cell_type: string; outputs?: Output[]; source: string | string[] }
+
+const joined = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
+const printed = (nb: { cells: Cell[] }) =>
+  nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => joined(o.text)).join("");
+
+const run = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "scripts/run-notebooks.ts", "--preset", "short", "--out", out, `notebooks/${name}.ipynb`],
+  { cwd: root, encoding: "utf8" },
+);
+const nb = run.status === 0 ? JSON.parse(fs.readFileSync(path.join(out, `${name}.ipynb`), "utf8")) : { cells: [] };
+const text = printed(nb);
+
+/** Test accuracies in the order the runs print them. */
+const testAccuracies = [...text.matchAll(/^Test accuracy: ([\d.]+)%$/gm)].map((m) => Number(m[1]));
+
+test("the runner executes lab 001 with the short preset", () => {
+  assert.equal(run.status, 0, `exit ${run.status}\n${run.stdout}\n${run.stderr}`);
+  assert.ok(fs.existsSync(path.join(out, `${name}.html`)));
+  const whole = /whole notebook: (\d+) s/.exec(text);
+  assert.ok(whole, "prints the notebook's run time");
+  assert.match(text, /backend: (wasm|cpu|node|node-gpu) \(TensorFlow\.js/);
+});
+
+test("data: the original's sizes, NumPy-compatible seeded bits, chunks of (5, 20, 1)", () => {
+  assert.ok(text.includes("1000\n1000\n"), "numChunks and seriesLength / T");
+  // Seed 1's first NumPy uniforms are 0.417…, 0.720…, 0.0001…: bits 0 1 0.
+  assert.ok(text.includes("(1st input sequence)  x: 0 1 0 0 0 0 0 0 0 1 0 1 0 1 0 1 0 1 0 0 ... "), text.slice(0, 600));
+  assert.ok(text.includes("(1st target sequence) y: 0 0 0 0 1 0 0 0 0 0 0 0 1 0 1 0 1 0 1 0 ... "));
+  assert.ok(text.includes("x_batch size: (5, 20000)"));
+  assert.ok(text.includes("1st x_chunk size: (5, 20, 1)"));
+  assert.ok(text.includes("[0 0 0 0 1 0 0 0 0 0 0 0 1 0 1 0 1 0 1 0]"), "first y chunk row");
+});
+
+test("the hand-derived BPTT passes its check against finite differences and autodiff", () => {
+  assert.ok(text.includes("No gradient errors found"));
+});
+
+test("echo 3 is learned: 100 % train and test accuracy, and the random sequence is echoed", () => {
+  assert.ok(text.includes("Train Epoch: 1/5, loss: 0.308, accuracy 75.9%"), text);
+  assert.ok(text.includes("Train Epoch: 5/5, loss: 0.000, accuracy 100.0%"));
+  assert.ok(testAccuracies[0] >= 99.9, `echo 3 test accuracy ${testAccuracies[0]}`);
+  assert.ok(text.includes("Number of correct echoing digits from the 97 : \n97\n"));
+});
+
+test("echo 10: the ReLU RNNs stay at chance, the gated cells do better (short runs)", () => {
+  assert.equal(testAccuracies.length, 6, `six runs print a test accuracy: ${testAccuracies}`);
+  const [, relu4, relu60, reluDeep, lstm, gru] = testAccuracies;
+  for (const acc of [relu4, relu60, reluDeep]) assert.ok(acc > 45 && acc < 55, `ReLU RNN at ${acc} %`);
+  // 10 epochs of 50 chunks are too few for ≥ 99 % (the full run gets there); they already leave chance.
+  for (const acc of [lstm, gru]) assert.ok(acc > 55, `gated cell at ${acc} %`);
+  // The closing table lists every run with its time.
+  for (const run of ["ReLU RNN (4 units), echo 3", "ReLU RNN (6 layers × 60 units), echo 10", "LSTM (16 units), echo 10", "GRU (16 units), echo 10"]) {
+    assert.match(text, new RegExp(`${run.replace(/[()×]/g, ".")}\\s+[\\d.]+%\\s+[\\d.]+%\\s+[\\d.]+ s`));
+  }
+});
+
+test("gradient reach: after training the gated cells carry the error 10 steps back, the ReLU RNNs do not", () => {
+  const rows = [...text.matchAll(/^ {2}(.+?)\s+([\d.]+e[+-]\d+) → ([\d.]+e[+-]\d+)$/gm)].map((m) => ({ name: m[1], before: Number(m[2]), after: Number(m[3]) }));
+  assert.equal(rows.length, 5, text);
+  for (const r of rows.slice(0, 3)) assert.ok(r.after < 1e-2, `${r.name}: ${r.after}`);
+  for (const r of rows.slice(3)) assert.ok(r.after > 10 * Math.max(...rows.slice(0, 3).map((x) => x.after)), `${r.name}: ${r.after}`);
+});
+
+test("every chart is a Vega-Lite spec with a static image beside it: echo 3, echo 10, side by side, gradient reach", () => {
+  const charts = nb.cells.flatMap((c: Cell) => c.outputs ?? []).filter((o: Output) => o.output_type === "display_data" && o.data?.["application/vnd.vegalite.v5+json"]);
+  assert.equal(charts.length, 4);
+  for (const c of charts) assert.ok(c.data?.["image/svg+xml"] || c.data?.["image/png"]);
+});
