@@ -329,19 +329,15 @@ describe("a NaN injected into training", () => {
       error("NonFiniteError", "LSTM (4 units): the loss is NaN in epoch 1 of 2, step 1; lower the learning rate or clip gradients (clipNorm), or pass checkFinite: false to go on anyway"),
     );
   });
-  // trainTruncated (src/bptt/truncated.ts) does not accept checkFinite, so its callers cannot opt
-  // out of the guard. Fix there: add "checkFinite" to TRAIN_OPTIONS and pass it on to train().
-  test("trainTruncated takes checkFinite: false", { todo: "truncated.ts does not pass checkFinite on (lab 001's file)" }, async () => {
+  test("trainTruncated takes checkFinite: false", async () => {
     const model = lstm({ hiddenSize: 4, seed: 1 });
     model.params.linear_bias!.data[0] = NaN;
     const options = { model, data: echo(), optimizer: new RmsProp({ lr: 0.001 }), epochs: 1, log: false, progress: false, checkFinite: false };
-    const result = await trainTruncated(options as never);
+    const result = await trainTruncated(options);
     assert.equal(result.history.length, 1);
   });
-  // src/models/relu-rnn.ts computes relu as `a > 0 ? a : 0`, which turns NaN into 0: a NaN in any
-  // recurrent weight or bias silently kills a unit (loss and gradients stay finite, the NaN stays in
-  // the parameters) where PyTorch's relu propagates it. Fix there: `a > 0 || a !== a ? a : 0`.
-  test("a NaN recurrent weight of a ReLU RNN reaches the loss, as in PyTorch", { todo: "relu-rnn.ts maps NaN to 0 (lab 001's file)" }, async () => {
+  // relu used to be `a > 0 ? a : 0`, which turned NaN into 0 and silently killed the unit.
+  test("a NaN recurrent weight of a ReLU RNN reaches the loss, as in PyTorch", async () => {
     const model = reluRnn({ hiddenSize: 4, seed: 1 });
     model.params.weight_hh_l0!.data[5] = NaN;
     await assert.rejects(

@@ -107,9 +107,11 @@ export interface TruncatedTrainOptions {
   evaluate?: (epoch: number) => Record<string, number> | Promise<Record<string, number>>;
   /** Called with each finished epoch (live charts). */
   onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
+  /** Stop on a non-finite loss or gradient (default true; see train()). */
+  checkFinite?: boolean;
 }
 
-const TRAIN_OPTIONS = ["model", "data", "optimizer", "epochs", "name", "initialState", "log", "progress", "clipNorm", "evaluate", "onEpochEnd"];
+const TRAIN_OPTIONS = ["model", "data", "optimizer", "epochs", "name", "initialState", "log", "progress", "clipNorm", "evaluate", "onEpochEnd", "checkFinite"];
 
 export interface TruncatedTrainResult extends TrainResult {
   /** The state after the last chunk (the original passes it on to its test loop). */
@@ -156,6 +158,7 @@ export async function trainTruncated(options: TruncatedTrainOptions): Promise<Tr
       if (options.onEpochEnd) await options.onEpochEnd(record);
     },
     clipNorm: options.clipNorm,
+    checkFinite: options.checkFinite,
     progress: options.progress,
     stepsPerEpoch: data.numChunks,
   });

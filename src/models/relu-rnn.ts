@@ -34,7 +34,11 @@ export function reluLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
   for (let t = 0; t < T; t++) {
     gemmNT(B, H, H, states, t * BH, p.wHh, 0, pre, t * BH); // a_t += h_{t−1}·W_hhᵀ
     const o = (t + 1) * BH, a = t * BH;
-    for (let i = 0; i < BH; i++) states[o + i] = pre[a + i] > 0 ? pre[a + i] : 0;
+    // `v > 0 || v !== v`: a NaN passes through, as PyTorch's relu lets it, so the non-finite guard sees it.
+    for (let i = 0; i < BH; i++) {
+      const v = pre[a + i];
+      states[o + i] = v > 0 || v !== v ? v : 0;
+    }
   }
   return { states, outputs: states.subarray(BH), finalState: { h: states.slice(T * BH) } };
 }

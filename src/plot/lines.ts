@@ -163,7 +163,8 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
         type: 'nominal',
         sort: names,
         scale: { domain: names, range },
-        legend: showLegend ? { title: options.legendTitle ?? null, symbolType: 'stroke' } : null,
+        // labelLimit: Vega's default 160 px cut long run names ("ReLU RNN (6 layers × 60 units)").
+        legend: showLegend ? { title: options.legendTitle ?? null, symbolType: 'stroke', labelLimit: 400 } : null,
       },
     },
   };
