@@ -25,46 +25,10 @@ import { rejectUnknownOptions } from "../optim/optimizer";
 // ---------------------------------------------------------------------------------------------
 // Kernels on flat Float64Arrays (row-major, with offsets so a time step can be addressed in place).
 
-/**
- * C[m, n] += A[m, k] · B[n, k]ᵀ, reading A from `aOff`, B from `bOff`, writing C from `cOff`.
- * Both operands are walked along contiguous rows (dot products); a 2×2 block of C is kept in
- * registers so each loaded value is used twice.
- */
-export function gemmNT(
-  m: number, n: number, k: number,
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
-): void {
-  let i = 0;
-  for (; i + 1 < m; i += 2) {
-    const a0 = aOff + i * k, a1 = a0 + k;
-    const c0 = cOff + i * n, c1 = c0 + n;
-    let j = 0;
-    for (; j + 1 < n; j += 2) {
-      const b0 = bOff + j * k, b1 = b0 + k;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-      for (let p = 0; p < k; p++) {
-        const x0 = A[a0 + p], x1 = A[a1 + p], y0 = B[b0 + p], y1 = B[b1 + p];
-        s00 += x0 * y0; s01 += x0 * y1; s10 += x1 * y0; s11 += x1 * y1;
-      }
-      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c1 + j] += s10; C[c1 + j + 1] += s11;
-    }
-    if (j < n) {
-      const b0 = bOff + j * k;
-      let s0 = 0, s1 = 0;
-      for (let p = 0; p < k; p++) { s0 += A[a0 + p] * B[b0 + p]; s1 += A[a1 + p] * B[b0 + p]; }
-      C[c0 + j] += s0; C[c1 + j] += s1;
-    }
-  }
-  if (i < m) {
-    const a0 = aOff + i * k, c0 = cOff + i * n;
-    for (let j = 0; j < n; j++) {
-      const b0 = bOff + j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += A[a0 + p] * B[b0 + p];
-      C[c0 + j] += s;
-    }
-  }
-}
+// C[m, n] += A[m, k] · B[n, k]ᵀ: the kernel lives in src/kernels/gemm-nt.ts (JavaScript 4×4 blocks
+// or WebAssembly SIMD, bit-identical); re-exported here for the cells.
+import { gemmNT } from "../kernels/gemm-nt";
+export { gemmNT };
 
 /** [rows, cols] from `off` → a new [cols, rows]. */
 export function transpose(src: Float64Array, off: number, rows: number, cols: number): Float64Array {
