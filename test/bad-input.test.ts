@@ -170,7 +170,7 @@ describe("unknown options and parameters", () => {
   test("trainTruncated", async () => {
     await assert.rejects(
       trainTruncated({ lr: 1 } as never),
-      error("Error", "trainTruncated: unknown option lr; options are model, data, optimizer, epochs, name, initialState, log, progress, clipNorm, evaluate, onEpochEnd"),
+      error("Error", "trainTruncated: unknown option lr; options are model, data, optimizer, epochs, name, initialState, log, progress, clipNorm, evaluate, onEpochEnd, checkFinite"),
     );
   });
   test("optimisers", () => {
