@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, columnSums, gemmNT, transpose,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, transpose,
 } from "./recurrent-stack";
 
 export interface GruLayerForward extends LayerForward {
@@ -98,19 +98,7 @@ export function gruLayerBackward(
     dNext = direct;
     gemmNT(B, H, G, gh, gOff, wHhT, 0, dNext, 0); // += gh_t·W_hh, (B, H)
   }
-  const dWHh = new Float64Array(G * H);
-  gemmNT(G, H, TB, transpose(gh, 0, TB, G), 0, transpose(hs, 0, TB, H), 0, dWHh, 0);
-  const giT = transpose(gi, 0, TB, G); // (3H, T·B)
-  const dWIh = new Float64Array(G * inSize);
-  gemmNT(G, inSize, TB, giT, 0, transpose(X, 0, TB, inSize), 0, dWIh, 0);
-  let dInputs: Float64Array | undefined;
-  if (wantInputs) {
-    dInputs = new Float64Array(TB * inSize); // (T, B, in)
-    gemmNT(TB, inSize, G, gi, 0, transpose(p.wIh, 0, G, inSize), 0, dInputs, 0);
-  }
-  return {
-    dWIh, dWHh, dBIh: columnSums(gi, TB, G), dBHh: columnSums(gh, TB, G), dInputs, hiddenGradSq, dInitial: { h: dNext },
-  };
+  return { ...chunkParamGrads(p, X, hs, gi, gh, dims, wantInputs), hiddenGradSq, dInitial: { h: dNext } };
 }
 
 /** The GRU cell: the fused layer above and its TensorFlow.js step. */

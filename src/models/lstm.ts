@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, columnSums, gemmNT, transpose,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, transpose,
 } from "./recurrent-stack";
 
 export interface LstmLayerForward extends LayerForward {
@@ -109,18 +109,7 @@ export function lstmLayerBackward(
     dhNext = new Float64Array(BH);
     gemmNT(B, H, G, ga, gOff, wHhT, 0, dhNext, 0); // (B, H) = ga_t·W_hh
   }
-  const gaT = transpose(ga, 0, TB, G); // (4H, T·B)
-  const dWHh = new Float64Array(G * H);
-  gemmNT(G, H, TB, gaT, 0, transpose(hs, 0, TB, H), 0, dWHh, 0);
-  const dWIh = new Float64Array(G * inSize);
-  gemmNT(G, inSize, TB, gaT, 0, transpose(X, 0, TB, inSize), 0, dWIh, 0);
-  const dB = columnSums(ga, TB, G);
-  let dInputs: Float64Array | undefined;
-  if (wantInputs) {
-    dInputs = new Float64Array(TB * inSize); // (T, B, in)
-    gemmNT(TB, inSize, G, ga, 0, transpose(p.wIh, 0, G, inSize), 0, dInputs, 0);
-  }
-  return { dWIh, dWHh, dBIh: dB, dBHh: dB.slice(), dInputs, hiddenGradSq, dInitial: { h: dhNext, c: dcNext } };
+  return { ...chunkParamGrads(p, X, hs, ga, ga, dims, wantInputs), hiddenGradSq, dInitial: { h: dhNext, c: dcNext } };
 }
 
 /** The LSTM cell: the fused layer above and its TensorFlow.js step. */

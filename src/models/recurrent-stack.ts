@@ -162,6 +162,38 @@ export interface LayerBackward {
   dInitial: Record<string, Float64Array>;
 }
 
+/**
+ * The parameter gradients of a layer from the gradients of its pre-activations over a whole chunk,
+ * the same sums for every cell (a weight's gradient is Σ_t of δ_t times what it multiplied at step t):
+ *   ∂W_ih = Σ_t δin_tᵀ·x_t,   ∂W_hh = Σ_t δrec_tᵀ·h_{t−1},   ∂b_ih, ∂b_hh = Σ_t δin_t, Σ_t δrec_t,
+ *   ∂x_t = δin_t·W_ih (for the layer below, when asked for).
+ * gIn, gRec: [T·B, G] gradients of the input and recurrent pre-activations, G = gates × H. They are
+ * the same array for cells that add the two parts before the non-linearity (ReLU RNN, LSTM); GRU's
+ * differ, since r scales W_hn·h inside its n gate. hPrev: [T + 1, B, H] states; rows 0 … T·B − 1
+ * are h_0 … h_{T−1}. X: [T, B, in] time-major.
+ */
+export function chunkParamGrads(
+  p: LayerParams, X: Float64Array, hPrev: Float64Array, gIn: Float64Array, gRec: Float64Array,
+  dims: LayerDims, wantInputs: boolean,
+): Omit<LayerBackward, "hiddenGradSq" | "dInitial"> {
+  const { time: T, batch: B, inSize, hidden: H } = dims;
+  const TB = T * B, G = gIn.length / TB;
+  const gRecT = transpose(gRec, 0, TB, G); // (G, T·B)
+  const gInT = gIn === gRec ? gRecT : transpose(gIn, 0, TB, G);
+  const dWHh = new Float64Array(G * H);
+  gemmNT(G, H, TB, gRecT, 0, transpose(hPrev, 0, TB, H), 0, dWHh, 0);
+  const dWIh = new Float64Array(G * inSize);
+  gemmNT(G, inSize, TB, gInT, 0, transpose(X, 0, TB, inSize), 0, dWIh, 0);
+  const dBIh = columnSums(gIn, TB, G);
+  const dBHh = gIn === gRec ? dBIh.slice() : columnSums(gRec, TB, G);
+  let dInputs: Float64Array | undefined;
+  if (wantInputs) {
+    dInputs = new Float64Array(TB * inSize); // (T, B, in)
+    gemmNT(TB, inSize, G, gIn, 0, transpose(p.wIh, 0, G, inSize), 0, dInputs, 0);
+  }
+  return { dWIh, dWHh, dBIh, dBHh, dInputs };
+}
+
 export interface RecurrentCell<Cache extends LayerForward = LayerForward> {
   /** Shown in model names ("ReLU RNN", "LSTM", "GRU"). */
   readonly kind: string;

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, columnSums, gemmNT, transpose,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, transpose,
 } from "./recurrent-stack";
 
 /** What the ReLU layer's backward needs: every state, h_0 … h_T. */
@@ -72,18 +72,8 @@ export function reluLayerBackward(
     dNext = new Float64Array(BH);
     gemmNT(B, H, H, g, a, wHhT, 0, dNext, 0); // (B, H) = g_t·W_hh
   }
-  const gT = transpose(g, 0, TB, H); // (H, T·B)
-  const dWHh = new Float64Array(H * H);
-  gemmNT(H, H, TB, gT, 0, transpose(states, 0, TB, H), 0, dWHh, 0); // rows 0…T−1 of states are h_{t−1}
-  const dWIh = new Float64Array(H * inSize);
-  gemmNT(H, inSize, TB, gT, 0, transpose(X, 0, TB, inSize), 0, dWIh, 0);
-  const dB = columnSums(g, TB, H);
-  let dInputs: Float64Array | undefined;
-  if (wantInputs) {
-    dInputs = new Float64Array(TB * inSize); // (T, B, in)
-    gemmNT(TB, inSize, H, g, 0, transpose(p.wIh, 0, H, inSize), 0, dInputs, 0);
-  }
-  return { dWIh, dWHh, dBIh: dB, dBHh: dB.slice(), dInputs, hiddenGradSq, dInitial: { h: dNext } };
+  // rows 0…T−1 of states are h_{t−1}
+  return { ...chunkParamGrads(p, X, states, g, g, dims, wantInputs), hiddenGradSq, dInitial: { h: dNext } };
 }
 
 /** The ReLU cell: the fused layer above and its TensorFlow.js step. */
