@@ -3,12 +3,11 @@
 // charts and animations; each GIF decodes (LZW and all) to one full frame per epoch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type Cell, ROOT as root, runNotebooks, streamText } from "./support/notebook-run";
 
-const root = path.resolve(__dirname, "..");
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-000-"));
 const gifDir = path.join(out, "gifs");
 const NAME = "000-network-convergence";
@@ -16,21 +15,12 @@ const NAME = "000-network-convergence";
 const SINE_EPOCHS = 3;
 const HARMONICS_EPOCHS = 6;
 
-interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; name?: string }
-interface Cell { cell_type: string; outputs?: Output[]; source: string | string[] }
-
-const joined = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
 const outputsOf = (nb: { cells: Cell[] }) => nb.cells.flatMap((c) => c.outputs ?? []);
-const stream = (nb: { cells: Cell[] }, name: string) =>
-  outputsOf(nb).filter((o) => o.output_type === "stream" && o.name === name).map((o) => joined(o.text)).join("");
+const stream = streamText;
 
-const run = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "scripts/run-notebooks.ts", "--preset", "short", "--param", `resultsDir=${JSON.stringify(gifDir)}`,
-    "--out", out, `notebooks/${NAME}.ipynb`],
-  { cwd: root, encoding: "utf8" },
-);
-const executed = () => JSON.parse(fs.readFileSync(path.join(out, `${NAME}.ipynb`), "utf8")) as { cells: Cell[]; metadata: Record<string, unknown> };
+const notebookRun = runNotebooks([NAME], { prefix: "bptt-lab-000-", out, args: ["--param", `resultsDir=${JSON.stringify(gifDir)}`] });
+const run = notebookRun.run;
+const executed = () => notebookRun.read(NAME);
 
 /** A number printed after `label` in `text`. */
 function numberAfter(text: string, label: RegExp): number {

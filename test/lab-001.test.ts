@@ -4,29 +4,14 @@
 // Needs the built library (dist/), as `npm test` builds it first.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { type Cell, type Output, runNotebooks, streamText } from "./support/notebook-run";
 
-const root = path.resolve(__dirname, "..");
-const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-001-"));
 const name = "001-signal-echoing";
-
-interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; name?: string }
-interface Cell { cell_type: string; outputs?: Output[]; source: string | string[] }
-
-const joined = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
-const printed = (nb: { cells: Cell[] }) =>
-  nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => joined(o.text)).join("");
-
-const run = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "scripts/run-notebooks.ts", "--preset", "short", "--out", out, `notebooks/${name}.ipynb`],
-  { cwd: root, encoding: "utf8" },
-);
-const nb = run.status === 0 ? JSON.parse(fs.readFileSync(path.join(out, `${name}.ipynb`), "utf8")) : { cells: [] };
-const text = printed(nb);
+const { run, out, read } = runNotebooks([name], { prefix: "bptt-lab-001-" });
+const nb = run.status === 0 ? read(name) : { cells: [] as Cell[] };
+const text = streamText(nb);
 
 /** Test accuracies in the order the runs print them. */
 const testAccuracies = [...text.matchAll(/^Test accuracy: ([\d.]+)%$/gm)].map((m) => Number(m[1]));

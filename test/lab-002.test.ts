@@ -4,33 +4,18 @@
 // not depend on the thread count).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { type Cell, type Output, runNotebooks, streamText } from "./support/notebook-run";
 import { loadEcg5000, selectSeries } from "../src/datasets/ecg5000";
 import { VanillaRnn } from "../src/models/vanilla-rnn";
 import { NumpyRandom } from "../src/random";
 import { Sgd } from "../src/optim/sgd";
 import { train } from "../src/train";
 
-const root = path.resolve(__dirname, "..");
-const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-002-"));
 const NAME = "002-bptt-from-scratch-ecg5000";
-
-interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; name?: string }
-interface Cell { cell_type: string; outputs?: Output[]; source: string | string[] }
-
-const joined = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
-
-function printed(nb: { cells: Cell[] }): string {
-  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => joined(o.text)).join("");
-}
-
-const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/run-notebooks.ts", "--preset", "short", "--out", out, `notebooks/${NAME}.ipynb`], {
-  cwd: root,
-  encoding: "utf8",
-});
+const { run, out } = runNotebooks([NAME], { prefix: "bptt-lab-002-" });
+const printed = streamText;
 
 test("the runner executes lab 002 (short preset) without error", () => {
   assert.equal(run.status, 0, `exit ${run.status}\n${run.stdout}\n${run.stderr}`);

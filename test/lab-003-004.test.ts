@@ -2,36 +2,16 @@
 // loss-surface grid, every printed number unchanged) and their outputs hold the originals' numbers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-
-const root = path.resolve(__dirname, "..");
-const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-003-004-"));
-
-interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; name?: string }
-interface Cell { cell_type: string; outputs?: Output[]; source: string | string[] }
-
-function joined(v: string | string[] | undefined): string {
-  return Array.isArray(v) ? v.join("") : (v ?? "");
-}
-
-function printed(nb: { cells: Cell[] }): string {
-  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => joined(o.text)).join("");
-}
+import { type Cell, type Output, runNotebooks, streamText as printed } from "./support/notebook-run";
 
 /** Chart outputs: display_data carrying a Vega-Lite spec (summaries and progress bars are display_data too). */
 function charts(nb: { cells: Cell[] }): Output[] {
   return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "display_data" && o.data?.["application/vnd.vegalite.v5+json"] !== undefined);
 }
 
-const run = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "scripts/run-notebooks.ts", "--preset", "short", "--out", out,
-    "notebooks/003-linear-rnn-sum-of-bits.ipynb", "notebooks/004-linear-rnn-thirds-rprop.ipynb"],
-  { cwd: root, encoding: "utf8" },
-);
+const { run, out } = runNotebooks(["003-linear-rnn-sum-of-bits", "004-linear-rnn-thirds-rprop"], { prefix: "bptt-lab-003-004-" });
 
 test("the runner executes labs 003 and 004 without error", () => {
   assert.equal(run.status, 0, `exit ${run.status}\n${run.stdout}\n${run.stderr}`);
