@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, transpose,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight,
 } from "./recurrent-stack";
 
 export interface GruLayerForward extends LayerForward {
@@ -35,9 +35,10 @@ export function gruLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims
   const hs = new Float64Array((T + 1) * BH); // (T+1, B, H)
   const hn = new Float64Array(T * BH); // (T, B, H)
   hs.set(initial.h, 0);
+  const recurrent = packRight(true, G, H, p.wHh, 0); // W_hhᵀ (H, 3H), packed once for the T steps
   for (let t = 0; t < T; t++) {
     const gh = broadcastRows(B, p.bHh); // (B, 3H): W_hh·h_{t−1} + b_hh
-    gemmNT(B, G, H, hs, t * BH, p.wHh, 0, gh, 0);
+    recurrent.multiply(B, hs, t * BH, gh, 0);
     const gOff = t * B * G;
     for (let b = 0; b < B; b++) {
       const r0 = gOff + b * G, h0 = b * G;
@@ -72,7 +73,7 @@ export function gruLayerBackward(
   const { gates, hn, hs } = cache;
   const gi = new Float64Array(TB * G); // (T, B, 3H)
   const gh = new Float64Array(TB * G); // (T, B, 3H)
-  const wHhT = transpose(p.wHh, 0, G, H); // (H, 3H)
+  const recurrent = packRight(false, H, G, p.wHh, 0); // W_hh (3H, H), packed once for the T steps
   let dNext = new Float64Array(BH);
   const hiddenGradSq = new Float64Array(T);
   for (let t = T - 1; t >= 0; t--) {
@@ -96,7 +97,7 @@ export function gruLayerBackward(
     }
     hiddenGradSq[t] = sq;
     dNext = direct;
-    gemmNT(B, H, G, gh, gOff, wHhT, 0, dNext, 0); // += gh_t·W_hh, (B, H)
+    recurrent.multiply(B, gh, gOff, dNext, 0); // += gh_t·W_hh, (B, H)
   }
   return { ...chunkParamGrads(p, X, hs, gi, gh, dims, wantInputs), hiddenGradSq, dInitial: { h: dNext } };
 }

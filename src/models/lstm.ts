@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, transpose,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight,
 } from "./recurrent-stack";
 
 export interface LstmLayerForward extends LayerForward {
@@ -39,9 +39,10 @@ export function lstmLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
   const tanhC = new Float64Array(T * BH); // (T, B, H)
   hs.set(initial.h, 0);
   cs.set(initial.c, 0);
+  const recurrent = packRight(true, G, H, p.wHh, 0); // W_hhᵀ (H, 4H), packed once for the T steps
   for (let t = 0; t < T; t++) {
     const gOff = t * B * G;
-    gemmNT(B, G, H, hs, t * BH, p.wHh, 0, gates, gOff);
+    recurrent.multiply(B, hs, t * BH, gates, gOff); // gates_t += h_{t−1}·W_hhᵀ
     for (let b = 0; b < B; b++) {
       const r = gOff + b * G;
       for (let j = 0; j < H; j++) {
@@ -82,7 +83,7 @@ export function lstmLayerBackward(
   const BH = B * H, G = 4 * H, TB = T * B;
   const { gates, hs, cs, tanhC } = cache;
   const ga = new Float64Array(TB * G); // (T, B, 4H)
-  const wHhT = transpose(p.wHh, 0, G, H); // (H, 4H)
+  const recurrent = packRight(false, H, G, p.wHh, 0); // W_hh (4H, H), packed once for the T steps
   let dhNext = new Float64Array(BH);
   const dcNext = new Float64Array(BH);
   const hiddenGradSq = new Float64Array(T);
@@ -107,7 +108,7 @@ export function lstmLayerBackward(
     }
     hiddenGradSq[t] = sq;
     dhNext = new Float64Array(BH);
-    gemmNT(B, H, G, ga, gOff, wHhT, 0, dhNext, 0); // (B, H) = ga_t·W_hh
+    recurrent.multiply(B, ga, gOff, dhNext, 0); // (B, H) = ga_t·W_hh
   }
   return { ...chunkParamGrads(p, X, hs, ga, ga, dims, wantInputs), hiddenGradSq, dInitial: { h: dhNext, c: dcNext } };
 }

@@ -6,8 +6,9 @@
  *
  * Why fused loops: on nets this small, TensorFlow.js spends its time in per-op overhead (~6 ms per
  * echo batch op by op, see FACTS.md); the whole chunk in typed arrays costs microseconds for 4
- * units. The products are one 2×2 register-blocked kernel (C += A·Bᵀ, ~2 GFLOP/s here); every
- * other product is put in that form with a transpose, which costs O(n²) next to the O(n³) product.
+ * units. The products are in src/kernels/gemm-nt.ts: WebAssembly SIMD (~9 GFLOP/s here) once they
+ * are 16 wide, with each layer's W_hh packed once per chunk for its T small per-step products, and
+ * JavaScript 4×4 blocks below that; every path sums in the same order, so results are bit-identical.
  *
  * Layout: the models take and return batch-first arrays ([batch, time, features], as PyTorch's
  * batch_first=True in the lab); inside, sequences are time-major ([time, batch, features]) so that
@@ -25,20 +26,11 @@ import { rejectUnknownOptions } from "../optim/optimizer";
 // ---------------------------------------------------------------------------------------------
 // Kernels on flat Float64Arrays (row-major, with offsets so a time step can be addressed in place).
 
-// C[m, n] += A[m, k] · B[n, k]ᵀ: the kernel lives in src/kernels/gemm-nt.ts (JavaScript 4×4 blocks
-// or WebAssembly SIMD, bit-identical); re-exported here for the cells.
-import { gemmNT } from "../kernels/gemm-nt";
-export { gemmNT };
-
-/** [rows, cols] from `off` → a new [cols, rows]. */
-export function transpose(src: Float64Array, off: number, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const s = off + r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = src[s + c];
-  }
-  return out;
-}
+// The products (C += A·Bᵀ, C += op(A)·op(B), and a right operand packed for a chunk's steps) live in
+// src/kernels/gemm-nt.ts (JavaScript 4×4 blocks or WebAssembly SIMD, bit-identical); re-exported
+// here for the cells.
+import { gemm, gemmNT, packRight, transpose } from "../kernels/gemm-nt";
+export { gemm, gemmNT, packRight, transpose };
 
 /** Column sums of a [rows, cols] block: the gradient of a bias broadcast over rows. */
 export function columnSums(src: Float64Array, rows: number, cols: number): Float64Array {
@@ -178,18 +170,16 @@ export function chunkParamGrads(
 ): Omit<LayerBackward, "hiddenGradSq" | "dInitial"> {
   const { time: T, batch: B, inSize, hidden: H } = dims;
   const TB = T * B, G = gIn.length / TB;
-  const gRecT = transpose(gRec, 0, TB, G); // (G, T·B)
-  const gInT = gIn === gRec ? gRecT : transpose(gIn, 0, TB, G);
   const dWHh = new Float64Array(G * H);
-  gemmNT(G, H, TB, gRecT, 0, transpose(hPrev, 0, TB, H), 0, dWHh, 0);
+  gemm(true, false, G, H, TB, gRec, 0, hPrev, 0, dWHh, 0); // (G, H) = gRecᵀ·h_{0…T−1}
   const dWIh = new Float64Array(G * inSize);
-  gemmNT(G, inSize, TB, gInT, 0, transpose(X, 0, TB, inSize), 0, dWIh, 0);
+  gemm(true, false, G, inSize, TB, gIn, 0, X, 0, dWIh, 0); // (G, in) = gInᵀ·X
   const dBIh = columnSums(gIn, TB, G);
   const dBHh = gIn === gRec ? dBIh.slice() : columnSums(gRec, TB, G);
   let dInputs: Float64Array | undefined;
   if (wantInputs) {
     dInputs = new Float64Array(TB * inSize); // (T, B, in)
-    gemmNT(TB, inSize, G, gIn, 0, transpose(p.wIh, 0, G, inSize), 0, dInputs, 0);
+    gemm(false, false, TB, inSize, G, gIn, 0, p.wIh, 0, dInputs, 0); // (T·B, in) = gIn·W_ih
   }
   return { dWIh, dWHh, dBIh, dBHh, dInputs };
 }
@@ -353,11 +343,11 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> {
       const grads: ParamSet = {};
       // Read-out: logits = h·Wᵀ + b  ⇒  ∂W = dLogitsᵀ·h, ∂b = Σ_rows dLogits, ∂h = dLogits·W.
       const dW = new Float64Array(O * H);
-      gemmNT(O, H, TB, transpose(dLogitsTM, 0, TB, O), 0, transpose(top, 0, TB, H), 0, dW, 0);
+      gemm(true, false, O, H, TB, dLogitsTM, 0, top, 0, dW, 0); // (O, H) = dLogitsᵀ·h
       grads.linear_weight = ndarray([O, H], dW);
       grads.linear_bias = ndarray([O], columnSums(dLogitsTM, TB, O));
       let dOut: Float64Array = new Float64Array(TB * H); // (T, B, H)
-      gemmNT(TB, H, O, dLogitsTM, 0, transpose(wOut, 0, O, H), 0, dOut, 0);
+      gemm(false, false, TB, H, O, dLogitsTM, 0, wOut, 0, dOut, 0); // (T·B, H) = dLogits·W
 
       const hiddenGradSq = new Float64Array(T);
       const dInitial: Record<string, NdArray> = Object.fromEntries(this.cell.stateNames.map((s) => [s, ndarray([this.layers, B, H])]));

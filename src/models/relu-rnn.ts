@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, transpose,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight,
 } from "./recurrent-stack";
 
 /** What the ReLU layer's backward needs: every state, h_0 … h_T. */
@@ -31,8 +31,9 @@ export function reluLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
   gemmNT(T * B, H, inSize, X, 0, p.wIh, 0, pre, 0);
   const states = new Float64Array((T + 1) * BH); // (T+1, B, H)
   states.set(initial.h, 0);
+  const recurrent = packRight(true, H, H, p.wHh, 0); // W_hhᵀ, packed once for the T steps
   for (let t = 0; t < T; t++) {
-    gemmNT(B, H, H, states, t * BH, p.wHh, 0, pre, t * BH); // a_t += h_{t−1}·W_hhᵀ
+    recurrent.multiply(B, states, t * BH, pre, t * BH); // a_t += h_{t−1}·W_hhᵀ
     const o = (t + 1) * BH, a = t * BH;
     // `v > 0 || v !== v`: a NaN passes through, as PyTorch's relu lets it, so the non-finite guard sees it.
     for (let i = 0; i < BH; i++) {
@@ -57,7 +58,7 @@ export function reluLayerBackward(
   const BH = B * H, TB = T * B;
   const { states } = cache;
   const g = new Float64Array(TB * H); // (T, B, H): ∂L/∂a_t
-  const wHhT = transpose(p.wHh, 0, H, H);
+  const recurrent = packRight(false, H, H, p.wHh, 0); // W_hh, packed once for the T steps
   let dNext = new Float64Array(BH); // W_hhᵀ·g_{t+1}; zero beyond the chunk (the cut)
   const hiddenGradSq = new Float64Array(T);
   for (let t = T - 1; t >= 0; t--) {
@@ -70,7 +71,7 @@ export function reluLayerBackward(
     }
     hiddenGradSq[t] = sq;
     dNext = new Float64Array(BH);
-    gemmNT(B, H, H, g, a, wHhT, 0, dNext, 0); // (B, H) = g_t·W_hh
+    recurrent.multiply(B, g, a, dNext, 0); // (B, H) = g_t·W_hh
   }
   // rows 0…T−1 of states are h_{t−1}
   return { ...chunkParamGrads(p, X, states, g, g, dims, wantInputs), hiddenGradSq, dInitial: { h: dNext } };
