@@ -34,7 +34,7 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 import * as tf from "@tensorflow/tfjs-core";
 import { type NdArray, type ParamSet, assertShape, ndarray } from "../ndarray";
 import { NumpyRandom } from "../random";
-import { type GemmKernel, createWasmGemm, gemmJs, wasmSimdAvailable } from "../kernels/gemm";
+import { type GemmKernel, createWasmGemm, gemmJs, tanhJs, wasmSimdAvailable } from "../kernels/gemm";
 import { rejectUnknownOptions } from "../optim/optimizer";
 // Type only: the checker (and the TensorFlow.js gradients it registers) is loaded when a check
 // runs, so the worker threads, which load this module, stay free of it.
@@ -151,6 +151,8 @@ const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 export class ChunkWorkspace {
   private heap!: Float64Array;
   private kernel!: GemmKernel;
+  /** heap[offset … offset + count − 1] ← tanh (the WebAssembly loop, or tanhJs: the same values). */
+  private tanh!: (offset: number, count: number) => void;
   private shape = "";
   // Heap offsets (elements).
   private oWhh = 0;
@@ -187,9 +189,14 @@ export class ChunkWorkspace {
       const w = createWasmGemm(at);
       this.heap = w.heap;
       this.kernel = w.kernel;
+      this.tanh = w.tanh;
     } else {
-      this.heap = new Float64Array(at);
+      const heap = new Float64Array(at);
+      this.heap = heap;
       this.kernel = gemmJs;
+      this.tanh = (offset, count) => {
+        for (let e = offset, end = offset + count; e < end; e++) heap[e] = tanhJs(heap[e]);
+      };
     }
     this.wIn = new Float64Array(I * Hp);
     this.bH = new Float64Array(Hp);
@@ -267,8 +274,8 @@ export class ChunkWorkspace {
           c: ht, cRowStride: Hp, M, N: Hp, K: Hp, accumulate: true,
         });
       }
-      // (2) h_t = tanh(z_t), in place
-      for (let e = ht, end = ht + M * Hp; e < end; e++) heap[e] = Math.tanh(heap[e]);
+      // (2) h_t = tanh(z_t), in place (src/kernels/gemm.ts: within 3 ulp of Math.tanh, a third of its time)
+      this.tanh(ht, M * Hp);
     }
     // (3) y = h_T·W_out + b_out, and (4) the chunk's Σ ½‖y − t‖²
     const hT = this.oStates + T * stride;

@@ -102,7 +102,8 @@ export function progress(options: ProgressOptions): Progress {
 
   const drawNotebook = (final: boolean): void => {
     const line = textLine(final);
-    const html = '<div style="font-family:monospace;font-size:12px;white-space:pre">' +
+    // pre-wrap: the fields keep their spacing but wrap on a narrow page instead of scrolling sideways.
+    const html = '<div style="font-family:monospace;font-size:12px;white-space:pre-wrap">' +
       `${escapeHtml(label)} <progress value="${Math.min(count, total)}" max="${total}" style="width:200px;vertical-align:middle"></progress> ` +
       `${escapeHtml(line.slice(label.length + 2))}${final ? ' ✓' : ''}</div>`;
     display?.write({ 'text/html': html, 'text/plain': line });
