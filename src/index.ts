@@ -41,6 +41,9 @@ export * from "./bptt/loss-surface";
 // lab 001 BPTT tools (truncated BPTT):
 export * from "./bptt/truncated";
 export * from "./bptt/gradient-reach";
+// independent runs on several threads (issue 7):
+export { trainAndTestInParallel, ParallelRunError } from "./bptt/parallel";
+export type { ParallelRunSpec, ParallelRunResult, ParallelOptions } from "./bptt/parallel";
 
 // ---- optimisers
 export * from "./optim/optimizer";

@@ -69,3 +69,11 @@ test("every chart is a Vega-Lite spec with a static image beside it: echo 3, ech
   assert.equal(charts.length, 4);
   for (const c of charts) assert.ok(c.data?.["image/svg+xml"] || c.data?.["image/png"]);
 });
+
+test("seeds: the extra seed's runs (trained on worker threads) are in the table, with every model", () => {
+  // The short preset trains seed 2 of each model through trainAndTestInParallel, in plain Node
+  // when the notebook runs in the tslab kernel (test/jupyter.test.ts) as here.
+  for (const model of ["GRU \\(16 units\\)", "LSTM \\(16 units\\)", "ReLU RNN \\(60 units\\)"]) {
+    assert.match(text, new RegExp(`^\\s+2  ${model}\\s+[\\d.]+%\\s+\\d\\.\\de[+-]\\d+$`, "m"), `seed 2 row for ${model}`);
+  }
+});

@@ -29,13 +29,13 @@
  * Also here: the same loss in TensorFlow.js ops, for the autodiff check. Introduced in lab 002.
  */
 import * as os from "node:os";
-import * as path from "node:path";
-import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
+import { MessageChannel, type MessagePort, type Worker, receiveMessageOnPort } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import { type NdArray, type ParamSet, assertShape, ndarray } from "../ndarray";
 import { NumpyRandom } from "../random";
 import { type GemmKernel, createWasmGemm, gemmJs, tanhJs, wasmSimdAvailable } from "../kernels/gemm";
 import { rejectUnknownOptions } from "../optim/optimizer";
+import { startLibraryWorker } from "../worker-threads";
 // Type only: the checker (and the TensorFlow.js gradients it registers) is loaded when a check
 // runs, so the worker threads, which load this module, stay free of it.
 import type { GradCheckReport } from "../bptt/grad-check";
@@ -397,26 +397,6 @@ export function jobFromMessage(message: JobMessage): SharedJob {
 
 const WORKER_START_TIMEOUT_MS = 30_000;
 
-function workerFile(): string {
-  // Beside this file: vanilla-rnn-worker.js in dist/, vanilla-rnn-worker.ts when run from src/ by tsx.
-  return path.join(__dirname, `vanilla-rnn-worker${path.extname(__filename)}`);
-}
-
-/**
- * The worker's first lines: load the worker module (through tsx's CommonJS hook when it is the .ts
- * source, since loader hooks of the main thread do not reach workers) and report a failure on
- * the error port, which the main thread reads synchronously while it waits for "ready".
- */
-const WORKER_BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-try {
-  if (workerData.tsx) require(workerData.tsx).register();
-  require(workerData.file);
-} catch (error) {
-  workerData.errors.postMessage({ message: String((error && error.stack) || error) });
-}
-`;
-
 export interface GradientResult {
   /** L of equation (4) over the batch. */
   loss: number;
@@ -506,13 +486,7 @@ export class VanillaRnn {
     try {
       for (let i = 1; i < this.requestedThreads; i++) {
         const { port1, port2 } = new MessageChannel();
-        const file = workerFile();
-        const tsx = file.endsWith(".ts") ? require.resolve("tsx/cjs/api") : undefined;
-        const worker = new Worker(WORKER_BOOTSTRAP, {
-          eval: true,
-          workerData: { ready: ready.buffer, index: i, errors: port2, file, tsx },
-          transferList: [port2],
-        });
+        const worker = startLibraryWorker(__filename, "vanilla-rnn-worker", { ready: ready.buffer, index: i, errors: port2 }, [port2]);
         worker.on("error", () => undefined); // reported through the error port instead
         worker.unref(); // idle workers must not keep the process alive
         started.push({ worker, errors: port1 });
