@@ -340,6 +340,12 @@ async function main(): Promise<void> {
     console.log(`${both.length - slower.length} of ${both.length} sections faster than the reference` + (slower.length ? `; slower: ${slower.map((r) => `${r.lab} ${r.label} (${r.ratio!.toFixed(2)})`).join(", ")}` : "") + ".");
     console.log(`labs' full training, projected from the medians (sections × lab length / timed length): ours ${fmtSeconds(projected((r) => r.ours))}, reference ${fmtSeconds(projected((r) => r.reference))}.`);
   }
+  const whole = wholeHeadlessRun();
+  if (whole && both.length) {
+    console.log(`whole headless run (npm run notebooks, full parameters, ${whole.started}): ${fmtSeconds(whole.seconds)} for ${whole.notebooks} notebooks, ` +
+      `everything included (tslab start-up, charts, GIFs, checks, the notebooks' extra runs), against the references' projected full training ` +
+      `of the sections above, ${fmtSeconds(projected((r) => r.reference))}: ratio ${(whole.seconds / projected((r) => r.reference)).toFixed(2)}.`);
+  }
   if (Number.isFinite(oursStart) || Number.isFinite(refStart)) {
     console.log(`process start-up + imports + setup, outside the timings (median): ours ${fmtSeconds(oursStart)}, reference ${fmtSeconds(refStart)}.`);
   }
@@ -355,11 +361,32 @@ async function main(): Promise<void> {
     lib: cli.lib,
     machine: { ...machine, loadAverageEnd },
     totalSeconds,
+    wholeHeadlessRun: whole,
     rows,
     measurements: selected.map((u) => ({ lab: u.lab, section: u.section, label: u.label(cli.mode), runs: results.get(u) })),
   }, null, 2) + "\n");
   console.log(`wrote ${path.relative(process.cwd(), cli.out) || cli.out}`);
   if (rows.some((r) => r.ours === undefined)) process.exitCode = 1;
+}
+
+/**
+ * The last `npm run notebooks` in results/, when it ran every notebook with full parameters (no
+ * preset, no --param) and all were ok: its total wall time, from each executed notebook's metadata.
+ */
+function wholeHeadlessRun(): { seconds: number; notebooks: number; started: string } | undefined {
+  const dir = path.join(ROOT, "results");
+  const names = fs.existsSync(path.join(ROOT, "notebooks")) ? fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")) : [];
+  let seconds = 0;
+  let started = "";
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) return undefined;
+    const run = (JSON.parse(fs.readFileSync(file, "utf8")).metadata?.bptt_lab?.run ?? {}) as { status?: string; duration_ms?: number; preset?: string; parameters?: object; started?: string };
+    if (run.status !== "ok" || run.preset || Object.keys(run.parameters ?? {}).length || typeof run.duration_ms !== "number") return undefined;
+    seconds += run.duration_ms / 1000;
+    if (!started || (run.started ?? "") < started) started = run.started ?? "";
+  }
+  return names.length ? { seconds, notebooks: names.length, started: started.slice(0, 16).replace("T", " ") } : undefined;
 }
 
 void main();
