@@ -26,6 +26,16 @@ export function ndarray(shape: readonly number[], data?: ArrayLike<number>): NdA
   return { shape: [...shape], data: data === undefined ? new Float64Array(n) : Float64Array.from(data) };
 }
 
+/**
+ * Wraps `data` (no copy: the array shares it) as an array of the given shape, checked against it.
+ * For arrays a function has just filled and hands over, as the models' gradients; ndarray() copies.
+ */
+export function wrapArray(shape: readonly number[], data: Float64Array): NdArray {
+  const n = size(shape);
+  if (data.length !== n) throw new RangeError(`wrapArray: shape [${shape.join(", ")}] holds ${n} values, got ${data.length}`);
+  return { shape: [...shape], data };
+}
+
 /** From nested rows (`number[][]`), checking that no row is ragged. */
 export function fromRows(rows: readonly (readonly number[])[], name = "rows"): NdArray {
   const cols = rows.length ? rows[0].length : 0;

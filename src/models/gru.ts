@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight, scratch,
 } from "./recurrent-stack";
 
 export interface GruLayerForward extends LayerForward {
@@ -36,8 +36,10 @@ export function gruLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims
   const hn = new Float64Array(T * BH); // (T, B, H)
   hs.set(initial.h, 0);
   const recurrent = packRight(true, G, H, p.wHh, 0); // W_hhᵀ (H, 3H), packed once for the T steps
+  const biasRows = broadcastRows(B, p.bHh); // (B, 3H): b_hh in every row
+  const gh = new Float64Array(B * G);
   for (let t = 0; t < T; t++) {
-    const gh = broadcastRows(B, p.bHh); // (B, 3H): W_hh·h_{t−1} + b_hh
+    gh.set(biasRows); // (B, 3H): W_hh·h_{t−1} + b_hh
     recurrent.multiply(B, hs, t * BH, gh, 0);
     const gOff = t * B * G;
     for (let b = 0; b < B; b++) {
@@ -71,14 +73,14 @@ export function gruLayerBackward(
   const { time: T, batch: B, inSize, hidden: H } = dims;
   const BH = B * H, G = 3 * H, TB = T * B;
   const { gates, hn, hs } = cache;
-  const gi = new Float64Array(TB * G); // (T, B, 3H)
-  const gh = new Float64Array(TB * G); // (T, B, 3H)
+  const gi = scratch("gru.gi", TB * G); // (T, B, 3H), temporaries: every element written below
+  const gh = scratch("gru.gh", TB * G); // (T, B, 3H)
   const recurrent = packRight(false, H, G, p.wHh, 0); // W_hh (3H, H), packed once for the T steps
   let dNext = new Float64Array(BH);
+  let direct = new Float64Array(BH); // the next dNext: two buffers in turn, not one per step
   const hiddenGradSq = new Float64Array(T);
   for (let t = T - 1; t >= 0; t--) {
     const gOff = t * B * G;
-    const direct = new Float64Array(BH);
     let sq = 0;
     for (let b = 0; b < B; b++) {
       const r0 = gOff + b * G;
@@ -96,7 +98,7 @@ export function gruLayerBackward(
       }
     }
     hiddenGradSq[t] = sq;
-    dNext = direct;
+    [dNext, direct] = [direct, dNext];
     recurrent.multiply(B, gh, gOff, dNext, 0); // += gh_t·W_hh, (B, H)
   }
   return { ...chunkParamGrads(p, X, hs, gi, gh, dims, wantInputs), hiddenGradSq, dInitial: { h: dNext } };

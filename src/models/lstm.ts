@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight,
+  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight, scratch,
 } from "./recurrent-stack";
 
 export interface LstmLayerForward extends LayerForward {
@@ -82,9 +82,10 @@ export function lstmLayerBackward(
   const { time: T, batch: B, inSize, hidden: H } = dims;
   const BH = B * H, G = 4 * H, TB = T * B;
   const { gates, hs, cs, tanhC } = cache;
-  const ga = new Float64Array(TB * G); // (T, B, 4H)
+  const ga = scratch("lstm.ga", TB * G); // (T, B, 4H), a temporary: every element written below
   const recurrent = packRight(false, H, G, p.wHh, 0); // W_hh (4H, H), packed once for the T steps
   let dhNext = new Float64Array(BH);
+  let spare = new Float64Array(BH); // dhNext's next value: two buffers in turn, not one per step
   const dcNext = new Float64Array(BH);
   const hiddenGradSq = new Float64Array(T);
   for (let t = T - 1; t >= 0; t--) {
@@ -107,7 +108,7 @@ export function lstmLayerBackward(
       }
     }
     hiddenGradSq[t] = sq;
-    dhNext = new Float64Array(BH);
+    [dhNext, spare] = [spare.fill(0), dhNext];
     recurrent.multiply(B, ga, gOff, dhNext, 0); // (B, H) = ga_t·W_hh
   }
   return { ...chunkParamGrads(p, X, hs, ga, ga, dims, wantInputs), hiddenGradSq, dInitial: { h: dhNext, c: dcNext } };

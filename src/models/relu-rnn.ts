@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight,
+  type RecurrentNetOptions, RecurrentNet, chunkParamGrads, fillRows, gemmNT, packRight, scratch,
 } from "./recurrent-stack";
 
 /** What the ReLU layer's backward needs: every state, h_0 … h_T. */
@@ -27,7 +27,7 @@ export function reluLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
   const { time: T, batch: B, inSize, hidden: H } = dims;
   const BH = B * H;
   // Input projections for all steps at once: they do not depend on the recurrence.
-  const pre = broadcastRows(T * B, p.bIh, p.bHh); // (T·B, H)
+  const pre = fillRows(scratch("relu.pre", T * BH), T * B, p.bIh, p.bHh); // (T·B, H), a temporary
   gemmNT(T * B, H, inSize, X, 0, p.wIh, 0, pre, 0);
   const states = new Float64Array((T + 1) * BH); // (T+1, B, H)
   states.set(initial.h, 0);
@@ -57,9 +57,11 @@ export function reluLayerBackward(
   const { time: T, batch: B, inSize, hidden: H } = dims;
   const BH = B * H, TB = T * B;
   const { states } = cache;
-  const g = new Float64Array(TB * H); // (T, B, H): ∂L/∂a_t
+  const g = scratch("relu.g", TB * H); // (T, B, H): ∂L/∂a_t, every element written below
   const recurrent = packRight(false, H, H, p.wHh, 0); // W_hh, packed once for the T steps
-  let dNext = new Float64Array(BH); // W_hhᵀ·g_{t+1}; zero beyond the chunk (the cut)
+  // W_hhᵀ·g_{t+1}, zero beyond the chunk (the cut); two buffers in turn, not one per step.
+  let dNext = new Float64Array(BH);
+  let spare = new Float64Array(BH);
   const hiddenGradSq = new Float64Array(T);
   for (let t = T - 1; t >= 0; t--) {
     const a = t * BH, o = (t + 1) * BH;
@@ -70,7 +72,7 @@ export function reluLayerBackward(
       g[a + i] = states[o + i] > 0 ? delta : 0;
     }
     hiddenGradSq[t] = sq;
-    dNext = new Float64Array(BH);
+    [dNext, spare] = [spare.fill(0), dNext];
     recurrent.multiply(B, g, a, dNext, 0); // (B, H) = g_t·W_hh
   }
   // rows 0…T−1 of states are h_{t−1}
