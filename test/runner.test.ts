@@ -405,3 +405,23 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     }
   });
 });
+
+test("the headline figure (index thumbnail) is the first image of a cell tagged \"headline\", else the first image", async () => {
+  const { writeFigures } = await import("../scripts/runner/figures");
+  const svg = (id: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><circle id="${id}" r="1"/></svg>`;
+  const imageCell = (id: string, tags?: string[]) => ({
+    cell_type: "code" as const, source: "", execution_count: 1, metadata: tags ? { tags } : {},
+    outputs: [{ output_type: "display_data" as const, data: { "image/svg+xml": svg(id) }, metadata: {} }],
+  });
+  const notebook = (cells: ReturnType<typeof imageCell>[]) => ({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-headline-"));
+  try {
+    const tagged = writeFigures(notebook([imageCell("a"), imageCell("b", ["headline"]), imageCell("c", ["headline"])]), out, "nb");
+    assert.deepEqual(tagged, { mime: "image/svg+xml", file: "nb/figure-2-1.svg" });
+    assert.match(fs.readFileSync(path.join(out, "nb/figure-2-1.svg"), "utf8"), /id="b"/);
+    const untagged = writeFigures(notebook([imageCell("a", ["other"]), imageCell("b")]), out, "plain");
+    assert.deepEqual(untagged, { mime: "image/svg+xml", file: "plain/figure-1-1.svg" });
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -21,14 +21,20 @@ export function clearFigures(outDir: string, name: string): void {
   }
 }
 
+/** The cell tag that picks a notebook's headline figure (Jupyter's own cell tags: metadata.tags). */
+export const HEADLINE_TAG = "headline";
+
 /**
  * Writes every image representation of every image output; cell is 1-based among all cells,
- * k counts the image outputs of that cell. Returns the first figure (the headline figure).
+ * k counts the image outputs of that cell. Returns the headline figure: the first image of the
+ * first cell tagged "headline", else the notebook's first image.
  */
 export function writeFigures(nb: Notebook, outDir: string, name: string): FigureFile | undefined {
-  let headline: FigureFile | undefined;
+  let first: FigureFile | undefined;
+  let tagged: FigureFile | undefined;
   nb.cells.forEach((cell, i) => {
     if (cell.cell_type !== "code") return;
+    const isHeadline = Array.isArray(cell.metadata?.tags) && cell.metadata.tags.includes(HEADLINE_TAG);
     let k = 0;
     for (const output of cell.outputs) {
       if (output.output_type !== "display_data" && output.output_type !== "execute_result") continue;
@@ -40,9 +46,10 @@ export function writeFigures(nb: Notebook, outDir: string, name: string): Figure
         const file = `${name}/figure-${i + 1}-${k}.${FIGURE_EXTENSIONS[mime]}`;
         const bytes = mime === "image/svg+xml" ? value : Buffer.from(value.replace(/\s/g, ""), "base64");
         writeFileAtomic(path.join(outDir, file), bytes);
-        headline ??= { mime, file };
+        first ??= { mime, file };
+        if (isHeadline) tagged ??= { mime, file };
       }
     }
   });
-  return headline;
+  return tagged ?? first;
 }
