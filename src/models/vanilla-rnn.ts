@@ -259,15 +259,9 @@ export class ChunkWorkspace {
       // (1) z_t = x_t·W_in + b_h  …
       for (let b = 0; b < M; b++) {
         const row = ht + b * Hp;
-        const xt = ((t - 1) * N + n0 + b) * I; // X[t−1, n0+b, :]
-        if (I === 1 && b < rows) {
-          // One input feature (ECG5000): one pass, the same sums as the general loop below.
-          const x = X[xt], wIn = this.wIn, bH = this.bH;
-          for (let j = 0; j < Hp; j++) heap[row + j] = bH[j] + x * wIn[j];
-          continue;
-        }
         for (let j = 0; j < Hp; j++) heap[row + j] = this.bH[j];
         if (b >= rows) continue;
+        const xt = ((t - 1) * N + n0 + b) * I; // X[t−1, n0+b, :]
         for (let i = 0; i < I; i++) {
           const x = X[xt + i];
           for (let j = 0; j < Hp; j++) heap[row + j] += x * this.wIn[i * Hp + j];
@@ -334,30 +328,13 @@ export class ChunkWorkspace {
     heap.fill(0, this.oGWhh, this.oGWhh + Hp * Hp);
     for (let t = T; t >= 1; t--) {
       const ht = this.oStates + t * stride;
-      // (8) δz_t = δh_t ⊙ (1 − h_t²), and with one input feature (ECG5000) (9)'s ∂L/∂W_in and
-      // ∂L/∂b_h in the same pass (the same sums, in the same order, as the general loop below).
-      const fused = I === 1;
-      for (let b = 0; b < M; b++) {
-        const off = b * Hp, h0 = ht + off, d0 = this.oDh + off, z0 = this.oDz + off;
-        if (fused && b < rows) {
-          const x = X[((t - 1) * N + n0 + b) * I];
-          for (let j = 0; j < H; j++) {
-            const h = heap[h0 + j];
-            const dz = heap[d0 + j] * (1 - h * h);
-            heap[z0 + j] = dz;
-            gbH[j] += dz;
-            gWin[j] += x * dz;
-          }
-          for (let j = H; j < Hp; j++) heap[z0 + j] = heap[d0 + j] * (1 - heap[h0 + j] * heap[h0 + j]);
-        } else {
-          for (let j = 0; j < Hp; j++) {
-            const h = heap[h0 + j];
-            heap[z0 + j] = heap[d0 + j] * (1 - h * h);
-          }
-        }
+      // (8) δz_t = δh_t ⊙ (1 − h_t²)
+      for (let e = 0, end = M * Hp; e < end; e++) {
+        const h = heap[ht + e];
+        heap[this.oDz + e] = heap[this.oDh + e] * (1 - h * h);
       }
       // (9) ∂L/∂W_in += x_tᵀ·δz_t,  ∂L/∂b_h += Σ_n δz_t
-      for (let b = 0; !fused && b < rows; b++) {
+      for (let b = 0; b < rows; b++) {
         const xt = ((t - 1) * N + n0 + b) * I;
         const dz = this.oDz + b * Hp;
         for (let j = 0; j < H; j++) gbH[j] += heap[dz + j];
