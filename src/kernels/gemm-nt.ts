@@ -168,13 +168,12 @@ function gemmWasm(
 /** Whether a product is large enough to repay the WebAssembly copies (measured on lab 001's shapes). */
 const wasmPays = (m: number, n: number, k: number) => m >= 16 && n >= 16 && k >= 16 && useWasm();
 
-/** The product the recurrent models call: WebAssembly where it is large enough to repay the copies. */
+/** C[m, n] += A[m, k] · B[n, k]ᵀ: gemm with B transposed, WebAssembly where it repays the copies. */
 export function gemmNT(
   m: number, n: number, k: number,
   A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
 ): void {
-  if (wasmPays(m, n, k)) gemmWasm(false, true, m, n, k, A, aOff, B, bOff, C, cOff);
-  else gemmNTJs(m, n, k, A, aOff, B, bOff, C, cOff);
+  gemm(false, true, m, n, k, A, aOff, B, bOff, C, cOff);
 }
 
 /**
