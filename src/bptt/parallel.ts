@@ -121,13 +121,15 @@ export async function trainAndTestInParallel(specs: readonly ParallelRunSpec[], 
   const threads = options.threads ?? Math.max(1, Math.min(2, cores, specs.length));
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${where}: threads must be a positive integer, got ${describe(threads)}`);
   if (specs.length === 0) return [];
+  const used = Math.min(threads, specs.length); // threads that get a run; 1: all in this thread
   const epochsTotal = specs.reduce((s, spec) => s + spec.epochs, 0);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const bar = options.progress === false ? undefined
-    : createProgress({ label: options.label ?? `${specs.length} runs on ${Math.min(threads, specs.length)} thread${threads > 1 ? "s" : ""}`, total: epochsTotal });
+    : createProgress({ label: options.label ?? `${plural(specs.length, "run")} on ${plural(used, "thread")}`, total: epochsTotal });
   const results: (ParallelRunResult | undefined)[] = specs.map(() => undefined);
   const finished = () => results.filter(Boolean).length;
 
-  if (threads === 1 || specs.length <= 1) {
+  if (used === 1) {
     for (let i = 0; i < specs.length; i++) {
       try {
         const result = await runBuilt(built[i], specs[i], () => bar?.tick(1, { done: finished() }));
@@ -162,7 +164,7 @@ export async function trainAndTestInParallel(specs: readonly ParallelRunSpec[], 
       const index = next++;
       worker.postMessage({ index, spec: specs[index] });
     };
-    for (let t = 0; t < Math.min(threads, specs.length); t++) {
+    for (let t = 0; t < used; t++) {
       let worker: Worker;
       try {
         worker = startLibraryWorker(__filename, "parallel-worker", {});
