@@ -239,7 +239,9 @@ export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
 const LN2_HI = 6.93147180369123816490e-01; // ln 2, high part: k·LN2_HI is exact for |k| < 2²⁰
 const LN2_LO = 1.90821492927058770002e-10; // ln 2 − LN2_HI
 const INV_LN2 = 1.44269504088896338700e+00;
-const EXPM1_Q = [-3.33333333333331316428e-02, 1.58730158725481460165e-03, -7.93650757867487942473e-05, 4.00821782732936239552e-06, -2.01099218183624371326e-07];
+// fdlibm expm1's Q1 … Q5 (its rational approximation's coefficients)
+const Q1 = -3.33333333333331316428e-02, Q2 = 1.58730158725481460165e-03, Q3 = -7.93650757867487942473e-05;
+const Q4 = 4.00821782732936239552e-06, Q5 = -2.01099218183624371326e-07;
 /** 1.5·2⁵²: v + ROUND − ROUND rounds v to the nearest integer (ties to even) for |v| < 2⁵¹. */
 const ROUND = 6755399441055744;
 const POW2 = Float64Array.from({ length: 65 }, (_, i) => 2 ** (i - 64)); // 2^k at POW2[k + 64], k = −64 … 0
@@ -253,15 +255,14 @@ export function tanhJs(x: number): number {
   const hi = u - k * LN2_HI, lo = k * LN2_LO;
   const r = hi - lo, c = (hi - r) - lo;
   const hfx = 0.5 * r, hxs = r * hfx;
-  const [q1, q2, q3, q4, q5] = EXPM1_Q;
-  const r1 = 1 + hxs * (q1 + hxs * (q2 + hxs * (q3 + hxs * (q4 + hxs * q5))));
+  const r1 = 1 + hxs * (Q1 + hxs * (Q2 + hxs * (Q3 + hxs * (Q4 + hxs * Q5))));
   const t = 3 - r1 * hfx;
   let e = hxs * ((r1 - t) / (6 - r * t));
   e = (r * (e - c) - c) - hxs;
   const s = POW2[k + 64];
   const E = s * (r - e) + (s - 1);
   const w = E / (E + 2);
-  const aw = w < 0 ? -w : w === 0 ? 0 : w;
+  const aw = Math.abs(w); // +0 for either zero, as the loop's bit operations give
   return x < 0 || Object.is(x, -0) ? -aw : aw;
 }
 
@@ -285,7 +286,6 @@ function tanhBody(): number[] {
   const add = bin(0xf0), sub = bin(0xf1), mul = bin(0xf2), div = bin(0xf3), min = bin(0xf4);
   const and = bin(0x4e), or = bin(0x50), iadd = bin(0xce), isub = bin(0xd1);
   const abs = (x: number[]) => [...x, ...simd(0xec)];
-  const [q1, q2, q3, q4, q5] = EXPM1_Q;
   const roundBits = new BigInt64Array(new Float64Array([ROUND]).buffer)[0];
   const loop: number[] = [
     ...get(P), ...get(END), op.i32GeU, op.brIf, 1,
@@ -300,7 +300,7 @@ function tanhBody(): number[] {
     ...set(C, sub(sub(get(HI), get(R)), get(LO))),
     ...set(HFX, mul(f64x2(0.5), get(R))),
     ...set(HXS, mul(get(R), get(HFX))),
-    ...set(R1, add(f64x2(1), mul(get(HXS), add(f64x2(q1), mul(get(HXS), add(f64x2(q2), mul(get(HXS), add(f64x2(q3), mul(get(HXS), add(f64x2(q4), mul(get(HXS), f64x2(q5)))))))))))),
+    ...set(R1, add(f64x2(1), mul(get(HXS), add(f64x2(Q1), mul(get(HXS), add(f64x2(Q2), mul(get(HXS), add(f64x2(Q3), mul(get(HXS), add(f64x2(Q4), mul(get(HXS), f64x2(Q5)))))))))))),
     ...set(TT, sub(f64x2(3), mul(get(R1), get(HFX)))),
     ...set(E, mul(get(HXS), div(sub(get(R1), get(TT)), sub(f64x2(6), mul(get(R), get(TT)))))),
     ...set(E, sub(sub(mul(get(R), sub(get(E), get(C))), get(C)), get(HXS))),
