@@ -6,6 +6,8 @@
 export * from "./ndarray";
 export * from "./random";
 export * from "./backend";
+export * from "./progress-sink";
+export type { Model, LossAndGradients, Tf } from "./models/model";
 
 // ---- data
 export * from "./datasets/bit-sums";

@@ -7,17 +7,13 @@
  * caller's `step` function; the loop only orders the work. Used by labs 000, 001 and 002.
  */
 import type { ParamSet } from "./ndarray";
-import { type Optimizer, clipGradNorm, rejectUnknownOptions } from "./optim/optimizer";
-import { progress as createProgress } from "./notebook/progress";
+import type { LossAndGradients, Model } from "./models/model";
+import { type Optimizer, clipGradNorm } from "./optim/optimizer";
+import { rejectUnknownOptions } from "./options";
+import { type ProgressFactory, createProgressSink } from "./progress-sink";
 
-export interface StepResult {
-  /** The batch's loss (before the update). */
-  loss: number;
-  /** Gradients keyed like the parameters. */
-  grads: ParamSet;
-  /** Anything else to average over the epoch (e.g. accuracy). */
-  metrics?: Record<string, number>;
-}
+/** What a step gives: the batch's loss (before the update), gradients keyed like the parameters, metrics. */
+export type StepResult = LossAndGradients;
 
 export interface StepContext {
   epoch: number;
@@ -37,17 +33,31 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export interface TrainOptions<Batch> {
-  /** Names the run in progress lines and errors, e.g. "ReLU RNN, echo 3". */
-  name: string;
-  /** The parameters the optimiser updates in place. */
-  params: ParamSet;
-  optimizer: Optimizer;
+/** A stretch of epochs at one learning rate: the optimiser is reset (fresh momenta) when it starts. */
+export interface TrainPhase {
   epochs: number;
+  lr: number;
+}
+
+export interface TrainOptions<Batch> {
+  /** The model to train (src/models/model.ts): its parameters, and its loss and gradients per batch. */
+  model?: Model<Batch>;
+  /** Names the run in progress lines and errors, e.g. "ReLU RNN, echo 3" (default: the model's name). */
+  name?: string;
+  /** The parameters the optimiser updates in place (default: the model's). */
+  params?: ParamSet;
+  optimizer: Optimizer;
+  /** Number of epochs; omit it when `phases` give them. */
+  epochs?: number;
+  /**
+   * Learning-rate phases, run one after the other: e.g. [{epochs: 10, lr: 0.05}, {epochs: 4, lr: 0.005}].
+   * Each resets the optimiser and sets its `lr`; epochs are counted across phases.
+   */
+  phases?: readonly TrainPhase[];
   /** The batches of one epoch (called once per epoch, so data can be redrawn). */
   batches: (epoch: number) => Iterable<Batch>;
-  /** Forward and backward of one batch. */
-  step: (batch: Batch, context: StepContext) => StepResult;
+  /** Forward and backward of one batch (default: `model.lossAndGradients(batch)`). */
+  step?: (batch: Batch, context: StepContext) => StepResult;
   /** After each epoch: metrics to record (test loss, accuracy…). */
   evaluate?: (epoch: number) => Record<string, number> | Promise<Record<string, number>>;
   /** Called with each finished epoch (live charts, animation frames). */
@@ -56,8 +66,11 @@ export interface TrainOptions<Batch> {
   clipNorm?: number;
   /** Stop on a non-finite loss or gradient (default true). */
   checkFinite?: boolean;
-  /** Show live progress (default true). */
-  progress?: boolean;
+  /**
+   * Live progress: true (default) draws with the registered default (src/progress-sink.ts: the
+   * notebook's bars once the public surface is loaded), false draws nothing, a factory draws with it.
+   */
+  progress?: boolean | ProgressFactory;
   /** Batches per epoch, for the progress bar's total (default: counted on the first epoch). */
   stepsPerEpoch?: number;
 }
@@ -68,7 +81,7 @@ export interface TrainResult {
 }
 
 const OPTION_KEYS = [
-  "name", "params", "optimizer", "epochs", "batches", "step", "evaluate", "onEpochEnd",
+  "model", "name", "params", "optimizer", "epochs", "phases", "batches", "step", "evaluate", "onEpochEnd",
   "clipNorm", "checkFinite", "progress", "stepsPerEpoch",
 ];
 
@@ -124,16 +137,29 @@ function mean(values: number[]): number {
 
 export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainResult> {
   rejectUnknownOptions("train", options, OPTION_KEYS);
-  const { name, params, optimizer, epochs, batches, step, evaluate, onEpochEnd, clipNorm, checkFinite = true } = options;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`train (${name}): epochs must be a non-negative integer, got ${epochs}`);
+  const { model, optimizer, batches, evaluate, onEpochEnd, clipNorm, checkFinite = true } = options;
+  const name = options.name ?? model?.name;
+  if (name === undefined) throw new TypeError("train: pass a model, or a name for the run");
+  const params = options.params ?? model?.params;
+  if (params === undefined) throw new TypeError(`train (${name}): pass a model, or the params to update`);
+  const step = options.step ?? (model ? (batch: Batch) => model.lossAndGradients(batch) : undefined);
+  if (step === undefined) throw new TypeError(`train (${name}): pass a model, or a step function`);
+  const phases = checkPhases(name, options.epochs, options.phases, optimizer);
+  const epochs = phases.reduce((sum, p) => sum + p.epochs, 0);
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new RangeError(`train (${name}): clipNorm must be > 0, got ${clipNorm}`);
 
   const started = performance.now();
   const history: EpochRecord[] = [];
   let stepsPerEpoch = options.stepsPerEpoch;
-  const bar = options.progress === false ? undefined : createProgress({ label: name, total: epochs * (stepsPerEpoch ?? 1) });
+  const bar = createProgressSink(options.progress, name, epochs * (stepsPerEpoch ?? 1));
+  const phaseOf = phases.flatMap((phase) => Array.from({ length: phase.epochs }, () => phase));
 
   for (let epoch = 0; epoch < epochs; epoch++) {
+    const phase = phaseOf[epoch];
+    if (phase.lr !== undefined && (epoch === 0 || phaseOf[epoch - 1] !== phase)) {
+      optimizer.reset();
+      optimizer.lr = phase.lr;
+    }
     const epochStart = performance.now();
     const batchLosses: number[] = [];
     const stepMetrics: Record<string, number[]> = {};
@@ -159,7 +185,7 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
     if (stepsPerEpoch === undefined) {
       // Unknown length until one epoch has run: from here on the bar counts steps.
       stepsPerEpoch = Math.max(stepIndex, 1);
-      bar?.setTotal?.(epochs * stepsPerEpoch);
+      bar?.setTotal(epochs * stepsPerEpoch);
       bar?.tick(stepIndex, { epoch: epoch + 1, loss: batchLosses[batchLosses.length - 1] });
     }
     const metrics: Record<string, number> = Object.fromEntries(Object.entries(stepMetrics).map(([k, v]) => [k, mean(v)]));
@@ -173,4 +199,27 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
   const last = history[history.length - 1];
   bar?.done(last ? { loss: last.loss, ...last.metrics } : {});
   return { history, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The run as phases: `epochs` alone is one phase at the optimiser's own rate. */
+function checkPhases(
+  name: string, epochs: number | undefined, phases: readonly TrainPhase[] | undefined, optimizer: Optimizer,
+): { epochs: number; lr?: number }[] {
+  const where = `train (${name})`;
+  const checkEpochs = (value: unknown, what: string): number => {
+    if (!Number.isInteger(value) || (value as number) < 0) throw new RangeError(`${where}: ${what} must be a non-negative integer, got ${value}`);
+    return value as number;
+  };
+  if (phases === undefined) {
+    if (epochs === undefined) throw new TypeError(`${where}: pass epochs (or phases)`);
+    return [{ epochs: checkEpochs(epochs, "epochs") }];
+  }
+  if (epochs !== undefined) throw new TypeError(`${where}: pass epochs or phases, not both (phases give the epochs)`);
+  if (!Array.isArray(phases)) throw new TypeError(`${where}: phases must be an array of {epochs, lr}`);
+  if (!("lr" in optimizer)) throw new TypeError(`${where}: phases set the learning rate, and ${optimizer.name} has no lr`);
+  return phases.map((phase, i) => {
+    rejectUnknownOptions(`${where}: phases[${i}]`, phase, ["epochs", "lr"]);
+    if (!(phase.lr > 0)) throw new RangeError(`${where}: phases[${i}].lr must be > 0, got ${phase.lr}`);
+    return { epochs: checkEpochs(phase.epochs, `phases[${i}].epochs`), lr: phase.lr };
+  });
 }

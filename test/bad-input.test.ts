@@ -164,7 +164,7 @@ describe("unknown options and parameters", () => {
   test("train", async () => {
     await assert.rejects(
       train({ ...trainOptions, lr: 1 } as never),
-      error("Error", "train: unknown option lr; options are name, params, optimizer, epochs, batches, step, evaluate, onEpochEnd, clipNorm, checkFinite, progress, stepsPerEpoch"),
+      error("Error", "train: unknown option lr; options are model, name, params, optimizer, epochs, phases, batches, step, evaluate, onEpochEnd, clipNorm, checkFinite, progress, stepsPerEpoch"),
     );
   });
   test("trainTruncated", async () => {

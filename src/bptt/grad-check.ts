@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { currentBackend, initBackend } from "../backend";
 import { type NdArray, type ParamSet, ndarray } from "../ndarray";
 import { NumpyRandom } from "../random";
+import type { Model } from "../models/model";
 
 export interface GradCheckOptions {
   /** The point to check at. Not modified (perturbations are made on a copy). */
@@ -71,9 +72,83 @@ function copyParams(params: ParamSet): ParamSet {
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, ndarray(v.shape, v.data)]));
 }
 
-/** Runs the check and returns the relative error of every parameter. */
-export async function gradCheck(options: GradCheckOptions): Promise<GradCheckReport> {
-  rejectUnknownOptions("gradCheck", options, OPTION_KEYS);
+/** How a model's gradients are checked; the point and the losses come from the model. */
+export interface ModelGradCheckOptions {
+  /** Finite-difference step (default 1e-6). */
+  eps?: number;
+  /** Check at most this many entries per parameter by finite differences, chosen at random (default: all). */
+  maxEntries?: number;
+  /** Seed for choosing those entries (default 0). */
+  seed?: number;
+  /** Also check against TensorFlow.js autodiff of `model.tfLoss` (default: when the model has one). */
+  autodiff?: boolean;
+}
+
+const MODEL_OPTION_KEYS = ["eps", "maxEntries", "seed", "autodiff"];
+
+/**
+ * Checks a model's hand-derived gradients on one batch, at the model's parameters: against central
+ * finite differences of `model.lossAndGradients(batch).loss`, and against autodiff of
+ * `model.tfLoss` when it has one. Returns the relative error of every parameter.
+ */
+export async function gradCheck<Batch>(model: Model<Batch>, batch: Batch, options?: ModelGradCheckOptions): Promise<GradCheckReport>;
+/** The same check on loose functions: a point, its loss, its gradients and optionally its tf loss. */
+export async function gradCheck(options: GradCheckOptions): Promise<GradCheckReport>;
+export async function gradCheck<Batch>(
+  first: Model<Batch> | GradCheckOptions,
+  batch?: Batch,
+  modelOptions: ModelGradCheckOptions = {},
+): Promise<GradCheckReport> {
+  if (isModel(first)) {
+    rejectUnknownOptions("gradCheck", modelOptions, MODEL_OPTION_KEYS);
+    const model = first;
+    const { autodiff = model.tfLoss !== undefined, ...rest } = modelOptions;
+    if (autodiff && !model.tfLoss) throw new Error(`gradCheck: ${model.name} has no tfLoss, so autodiff cannot check it; pass autodiff: false`);
+    const tfLoss = model.tfLoss;
+    return checkFunctions({
+      params: model.params,
+      loss: (p) => model.lossAndGradients(batch as Batch, p).loss,
+      gradients: (p) => model.lossAndGradients(batch as Batch, p).grads,
+      tfLoss: autodiff && tfLoss ? (p) => tfLoss.call(model, tf, batch as Batch, p) : undefined,
+      ...rest,
+    });
+  }
+  rejectUnknownOptions("gradCheck", first, OPTION_KEYS);
+  return checkFunctions(first);
+}
+
+function isModel<Batch>(value: Model<Batch> | GradCheckOptions): value is Model<Batch> {
+  return typeof (value as Model<Batch>).lossAndGradients === "function" && "params" in value && !("loss" in value);
+}
+
+export interface GradCheckBounds {
+  /** Largest relative error allowed against finite differences (default 1e-6). */
+  fd?: number;
+  /** Largest relative error allowed against float32 autodiff (default 1e-4). */
+  autodiff?: number;
+  /** Names what was checked in the error, e.g. "the SSNN's BPTT" (default "the hand-derived gradients"). */
+  what?: string;
+}
+
+/**
+ * Throws unless every parameter of the report is within the bounds; the one-line error names the
+ * parameter, its error and the bound. Returns the report, for chaining and display.
+ */
+export function assertGradCheck(report: GradCheckReport, bounds: GradCheckBounds = {}): GradCheckReport {
+  rejectUnknownOptions("assertGradCheck", bounds, ["fd", "autodiff", "what"]);
+  const { fd = 1e-6, autodiff = 1e-4, what = "the hand-derived gradients" } = bounds;
+  for (const e of report.entries) {
+    if (!(e.fdRelError <= fd)) {
+      throw new Error(`${what} disagree with finite differences: "${e.name}" has relative error ${e.fdRelError.toExponential(2)} > ${fd}`);
+    }
+    if (!Number.isNaN(e.autodiffRelError) && !(e.autodiffRelError <= autodiff)) {
+      throw new Error(`${what} disagree with TensorFlow.js autodiff: "${e.name}" has relative error ${e.autodiffRelError.toExponential(2)} > ${autodiff}`);
+    }
+  }
+  return report;
+}
+
+async function checkFunctions(options: GradCheckOptions): Promise<GradCheckReport> {
   const { params, loss, gradients, tfLoss, eps = 1e-6, maxEntries = Infinity, seed = 0 } = options;
   const names = Object.keys(params);
   const analytic = gradients(params);

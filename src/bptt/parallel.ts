@@ -18,7 +18,7 @@ import { describe, rejectUnknownOptions } from "../options";
 import type { Optimizer } from "../optim/optimizer";
 import { RmsProp, type RmsPropOptions } from "../optim/rmsprop";
 import { Sgd, type SgdOptions } from "../optim/sgd";
-import { progress as createProgress } from "../notebook/progress";
+import { createProgressSink } from "../progress-sink";
 import { startLibraryWorker } from "../worker-threads";
 import { type TrainAndTestResult, trainAndTest } from "./truncated";
 
@@ -124,8 +124,7 @@ export async function trainAndTestInParallel(specs: readonly ParallelRunSpec[], 
   const used = Math.min(threads, specs.length); // threads that get a run; 1: all in this thread
   const epochsTotal = specs.reduce((s, spec) => s + spec.epochs, 0);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  const bar = options.progress === false ? undefined
-    : createProgress({ label: options.label ?? `${plural(specs.length, "run")} on ${plural(used, "thread")}`, total: epochsTotal });
+  const bar = createProgressSink(options.progress, options.label ?? `${plural(specs.length, "run")} on ${plural(used, "thread")}`, epochsTotal);
   const results: (ParallelRunResult | undefined)[] = specs.map(() => undefined);
   const finished = () => results.filter(Boolean).length;
 

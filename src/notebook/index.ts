@@ -8,3 +8,9 @@ export {
 export type { ShowOptions, ShowGifOptions, UpdatableDisplay, MimeBundle, DisplayMessage, DisplayWriter } from './display';
 export { progress, formatDuration, formatNumber } from './progress';
 export type { Progress, ProgressOptions, ProgressInfo } from './progress';
+
+// Long loops of the lower layers (train, the parallel runs) report through src/progress-sink.ts;
+// loading the notebook layer makes them draw its bars (a worker or a bare import draws nothing).
+import { setDefaultProgress } from '../progress-sink';
+import { progress as notebookProgress } from './progress';
+setDefaultProgress(({ label, total }) => notebookProgress({ label, total }));

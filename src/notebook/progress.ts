@@ -12,7 +12,8 @@
 import { describe, rejectUnknownOptions } from '../options';
 import { createDisplay, inNotebook, UpdatableDisplay } from './display';
 
-export type ProgressInfo = Readonly<Record<string, number | string>>;
+import type { ProgressInfo, ProgressSink } from '../progress-sink';
+export type { ProgressInfo };
 
 export interface ProgressOptions {
   /** Number of steps expected (ticks add up to it). */
@@ -31,7 +32,7 @@ export interface ProgressOptions {
   display?: UpdatableDisplay;
 }
 
-export interface Progress {
+export interface Progress extends ProgressSink {
   /** Adds n steps (default 1); info fields (e.g. {loss: 0.0123}) are shown beside the count. */
   tick(n?: number, info?: ProgressInfo): void;
   /** Draws the final state; later ticks are ignored. */

@@ -7,6 +7,8 @@ import type { ParamSet } from "../ndarray";
 
 export interface Optimizer {
   readonly name: string;
+  /** The learning rate, for optimisers that have one (train's `phases` set it between phases). */
+  lr?: number;
   /** Applies one update to `params` in place from `grads` (same keys and shapes). */
   step(params: ParamSet, grads: ParamSet): void;
   /** Forgets the running state (momenta, averages). */

@@ -17,7 +17,7 @@ export interface RmsPropOptions {
 
 export class RmsProp implements Optimizer {
   readonly name = "RMSprop";
-  readonly lr: number;
+  lr: number;
   readonly alpha: number;
   readonly eps: number;
   private square: Record<string, Float64Array> = {};

@@ -17,7 +17,7 @@ export interface SgdOptions {
 
 export class Sgd implements Optimizer {
   readonly name = "SGD";
-  readonly lr: number;
+  lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
   private velocity: Record<string, Float64Array> = {};
