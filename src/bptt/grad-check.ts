@@ -139,10 +139,10 @@ export function assertGradCheck(report: GradCheckReport, bounds: GradCheckBounds
   const { fd = 1e-6, autodiff = 1e-4, what = "the hand-derived gradients" } = bounds;
   for (const e of report.entries) {
     if (!(e.fdRelError <= fd)) {
-      throw new Error(`${what} disagree with finite differences: "${e.name}" has relative error ${e.fdRelError.toExponential(2)} > ${fd}`);
+      throw new Error(`${what} disagree with finite differences: "${e.name}" has relative error ${e.fdRelError.toExponential(2)} > ${fd.toExponential(0)}`);
     }
     if (!Number.isNaN(e.autodiffRelError) && !(e.autodiffRelError <= autodiff)) {
-      throw new Error(`${what} disagree with TensorFlow.js autodiff: "${e.name}" has relative error ${e.autodiffRelError.toExponential(2)} > ${autodiff}`);
+      throw new Error(`${what} disagree with TensorFlow.js autodiff: "${e.name}" has relative error ${e.autodiffRelError.toExponential(2)} > ${autodiff.toExponential(0)}`);
     }
   }
   return report;

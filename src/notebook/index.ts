@@ -14,3 +14,5 @@ export type { Progress, ProgressOptions, ProgressInfo } from './progress';
 import { setDefaultProgress } from '../progress-sink';
 import { progress as notebookProgress } from './progress';
 setDefaultProgress(({ label, total }) => notebookProgress({ label, total }));
+export { showSource, librarySource } from './source';
+export type { LibrarySource } from './source';
