@@ -30,7 +30,7 @@ export interface SummaryOptions {
 }
 
 /** Shows the lab's key numbers and marks them for results/index.html. */
-export function summary(values: Record<string, SummaryValue>, options: SummaryOptions = {}): SummaryData {
+export function summary(values: Record<string, SummaryValue>, options: SummaryOptions = {}): void {
   rejectUnknownOptions('summary', options, ['title']);
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
     throw new TypeError(`summary: expected an object of name → number or string, like {"final loss": 0.01}, got ${describe(values)}`);
@@ -55,7 +55,8 @@ export function summary(values: Record<string, SummaryValue>, options: SummaryOp
     'text/html': `<table class="bptt-lab-summary"><caption>${escapeHtml(title)}</caption>${rows}</table>`,
     'text/plain': `${title}: ${entries.map((e) => `${e.name} ${e.text}`).join(' · ')}`,
   });
-  return data;
+  // Nothing is returned: as a cell's last expression, a returned object would be printed raw
+  // below the table.
 }
 
 function escapeHtml(s: string): string {
