@@ -1,9 +1,10 @@
-// Lab 002's tanh (src/kernels/gemm.ts): the WebAssembly loop and its JavaScript twin must agree to
-// the bit (so the "wasm" and "js" kernels print the same numbers), and both must stay within 3 ulp
-// of Math.tanh, exact at the special values.
+// Lab 002's tanh: the WebAssembly loop (src/kernels/tanh-f64x2.wat) and its JavaScript twin
+// (src/kernels/tanh.ts) must agree to the bit (so the "wasm" and "js" kernels print the same
+// numbers), and both must stay within 3 ulp of Math.tanh, exact at the special values.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createWasmGemm, tanhJs } from "../src/kernels/gemm";
+import { createWasmGemm } from "../src/kernels/heap-kernels";
+import { tanhJs } from "../src/kernels/tanh";
 import { NumpyRandom } from "../src/random";
 
 const view = new DataView(new ArrayBuffer(8));

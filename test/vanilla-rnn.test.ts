@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { createWasmGemm, gemmJs, type GemmCall } from "../src/kernels/gemm";
+import { createWasmGemm, gemmJs, type GemmCall } from "../src/kernels/heap-kernels";
 import { VanillaRnn, accuracy, checkGradients, forwardFlops, gradientFlops, initParams, mseLoss, paramShapes, predictedClasses, tfLoss, type VanillaRnnOptions } from "../src/models/vanilla-rnn";
 import { gradCheck, formatGradCheck } from "../src/bptt/grad-check";
 import { initBackend } from "../src/backend";

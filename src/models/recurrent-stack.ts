@@ -27,9 +27,9 @@ import { rejectUnknownOptions } from "../optim/optimizer";
 // Kernels on flat Float64Arrays (row-major, with offsets so a time step can be addressed in place).
 
 // The products (C += A·Bᵀ, C += op(A)·op(B), and a right operand packed for a chunk's steps) live in
-// src/kernels/gemm-nt.ts (JavaScript 4×4 blocks or WebAssembly SIMD, bit-identical); re-exported
+// src/kernels/gemm.ts (JavaScript 4×4 blocks or WebAssembly SIMD, bit-identical); re-exported
 // here for the cells.
-import { gemm, gemmNT, packRight, transpose } from "../kernels/gemm-nt";
+import { gemm, gemmNT, packRight, transpose } from "../kernels/gemm";
 export { gemm, gemmNT, packRight, transpose };
 
 /** Column sums of a [rows, cols] block: the gradient of a bias broadcast over rows. */

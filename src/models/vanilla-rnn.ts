@@ -33,7 +33,8 @@ import { MessageChannel, type MessagePort, type Worker, receiveMessageOnPort } f
 import * as tf from "@tensorflow/tfjs-core";
 import { type NdArray, type ParamSet, assertShape, ndarray } from "../ndarray";
 import { NumpyRandom } from "../random";
-import { type GemmKernel, createWasmGemm, gemmJs, tanhJs, wasmSimdAvailable } from "../kernels/gemm";
+import { type GemmKernel, createWasmGemm, gemmJs, wasmSimdAvailable } from "../kernels/heap-kernels";
+import { tanhJs } from "../kernels/tanh";
 import { rejectUnknownOptions } from "../optim/optimizer";
 import { startLibraryWorker } from "../worker-threads";
 // Type only: the checker (and the TensorFlow.js gradients it registers) is loaded when a check

@@ -1,0 +1,119 @@
+/**
+ * Lab 002's kernels on one heap: the float64 matrix product under the hand-written BPTT of the
+ * vanilla RNN (src/models/vanilla-rnn.ts), and the tanh of its hidden states,
+ *
+ *   C[m, n] (+)= Σ_k A(m, k) · W[k, n]      for m < M, n < N, k < K
+ *   x ← tanh(x)                             over a run of the heap
+ *
+ * with A read through two strides (so Aᵀ costs nothing: the weight gradient hᵀ·δz is the same
+ * product with the strides swapped) and W, C row-major. All operands live in one Float64Array
+ * heap and are addressed by element offsets, so no call allocates. lab 001's products
+ * (src/kernels/gemm.ts) run on the same WebAssembly kernel, on copies in a heap of their own.
+ *
+ * Two implementations that compute bit for bit the same numbers (same products, same order of
+ * additions, no fused multiply-add):
+ * - `gemmJs`: the JavaScript 4×4 kernel (src/kernels/gemm-4x4.ts), about 3 GFLOP/s on one core here;
+ * - `createWasmGemm`: the WebAssembly SIMD modules assembled from src/kernels/gemm-f64x2.wat and
+ *   tanh-f64x2.wat (f64x2: two doubles per instruction), about 9 GFLOP/s on one core here.
+ *
+ * M and N must be multiples of 4 (the model pads its hidden size and its batch chunks).
+ * Introduced in lab 002.
+ */
+import { gemm4x4 } from "./gemm-4x4";
+import { tanhJs } from "./tanh";
+import { gemmF64x2Wasm, tanhF64x2Wasm } from "./wasm-modules.generated";
+
+/** Arguments of one product. Offsets and strides count float64 elements of the heap. */
+export interface GemmCall {
+  /** Offset of A(0, 0). */
+  a: number;
+  /** Stride of A between rows m (A(m, k) is at a + m·aRowStride + k·aColStride). */
+  aRowStride: number;
+  /** Stride of A between columns k. */
+  aColStride: number;
+  /** Offset of W[0, 0]; W[k, n] is at w + k·wRowStride + n. */
+  w: number;
+  wRowStride: number;
+  /** Offset of C[0, 0]; C[m, n] is at c + m·cRowStride + n. */
+  c: number;
+  cRowStride: number;
+  M: number;
+  N: number;
+  K: number;
+  /** Add to C (true) or overwrite it (false). */
+  accumulate: boolean;
+}
+
+export type GemmKernel = (heap: Float64Array, call: GemmCall) => void;
+
+/** Refuses a call the WebAssembly kernel cannot do (M, N not multiples of 4) or that leaves the heap. */
+function checkCall(heap: Float64Array, g: GemmCall): void {
+  if (g.M % 4 !== 0 || g.N % 4 !== 0) throw new RangeError(`gemm: M and N must be multiples of 4, got M=${g.M}, N=${g.N}`);
+  const lastA = g.a + (g.M - 1) * g.aRowStride + (g.K - 1) * g.aColStride;
+  const lastW = g.w + (g.K - 1) * g.wRowStride + g.N - 1;
+  const lastC = g.c + (g.M - 1) * g.cRowStride + g.N - 1;
+  if (g.M > 0 && g.N > 0 && Math.max(lastA, lastW, lastC) >= heap.length) {
+    throw new RangeError(`gemm: operands reach element ${Math.max(lastA, lastW, lastC)}, the heap holds ${heap.length}`);
+  }
+}
+
+/** The JavaScript kernel on the heap (the same checks as the WebAssembly one, so both refuse alike). */
+export const gemmJs: GemmKernel = (heap, g) => {
+  checkCall(heap, g);
+  gemm4x4({
+    M: g.M, N: g.N, K: g.K,
+    A: heap, a: g.a, aRowStride: g.aRowStride, aColStride: g.aColStride,
+    B: heap, b: g.w, bRowStride: g.wRowStride, bColStride: 1,
+    C: heap, c: g.c, cRowStride: g.cRowStride,
+    accumulate: g.accumulate,
+  });
+};
+
+// ---------------------------------------------------------------------------------------------
+// The WebAssembly modules: compiled once per process, instantiated once per heap.
+
+let compiled: { gemm: WebAssembly.Module; tanh: WebAssembly.Module } | undefined;
+
+function compile(): { gemm: WebAssembly.Module; tanh: WebAssembly.Module } {
+  return (compiled ??= { gemm: new WebAssembly.Module(gemmF64x2Wasm), tanh: new WebAssembly.Module(tanhF64x2Wasm) });
+}
+
+/** Whether this runtime runs WebAssembly SIMD (Node ≥ 16 does): whether the modules compile. */
+export function wasmSimdAvailable(): boolean {
+  try {
+    compile();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface WasmGemm {
+  /** The heap: a view on the modules' memory (float64 elements). */
+  heap: Float64Array;
+  kernel: GemmKernel;
+  /** heap[offset … offset + count − 1] ← tanh of themselves (tanhJs's values, two lanes at a time). */
+  tanh(offset: number, count: number): void;
+}
+
+/** A kernel instance with its own memory of `elements` float64 values, shared by its gemm and tanh. */
+export function createWasmGemm(elements: number): WasmGemm {
+  const modules = compile();
+  const pages = Math.max(1, Math.ceil((elements * 8) / 65536));
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const gemm = new WebAssembly.Instance(modules.gemm, { env: { memory } }).exports.gemm as (...args: number[]) => void;
+  const tanhPairs = new WebAssembly.Instance(modules.tanh, { env: { memory } }).exports.tanh as (byteOffset: number, pairs: number) => void;
+  const heap = new Float64Array(memory.buffer, 0, elements);
+  const kernel: GemmKernel = (h, g) => {
+    if (h !== heap) throw new Error("wasm gemm: operands must live in this kernel's own heap");
+    checkCall(h, g);
+    // The module takes byte offsets and element strides (gemm-f64x2.wat's parameters).
+    gemm(g.a * 8, g.aRowStride, g.aColStride, g.w * 8, g.wRowStride, g.c * 8, g.cRowStride, g.M, g.N, g.K, g.accumulate ? 1 : 0);
+  };
+  const tanh = (offset: number, count: number) => {
+    if (!(offset >= 0 && count >= 0 && offset + count <= elements)) throw new RangeError(`wasm tanh: elements ${offset} … ${offset + count - 1} are outside the heap of ${elements}`);
+    tanhPairs(offset * 8, count >> 1);
+    if (count & 1) heap[offset + count - 1] = tanhJs(heap[offset + count - 1]);
+  };
+  return { heap, kernel, tanh };
+}
