@@ -1,6 +1,6 @@
 // The build step of the WebAssembly kernels: assembles each commented text source in this folder
 // (gemm-f64x2.wat, tanh-f64x2.wat) with wabt, the WebAssembly Binary Toolkit from npm, and writes
-// their bytes into wasm-modules.generated.ts, which src/kernels/wasm-kernels.ts imports and
+// their bytes into wasm-modules.generated.ts, which src/kernels/heap-kernels.ts imports and
 // `tsc` compiles into dist/ with the rest. `npm run build` runs it first (so `npm ci`, whose
 // prepare step builds, does too); the generated file is not in git (.gitignore here).
 //

@@ -13,13 +13,13 @@
 ;; v128 of W and four values of A (each splat into both lanes), 6 loads for 32 flops.
 ;;
 ;; Built by src/kernels/assemble-wat.mjs (wabt, at `npm run build`); loaded by
-;; src/kernels/wasm-kernels.ts. M and N must be multiples of 4 (src/kernels/heap-gemm.ts checks).
+;; src/kernels/heap-kernels.ts. M and N must be multiples of 4 (heap-kernels.ts checks).
 ;; Introduced in lab 002.
 (module
   (import "env" "memory" (memory 1))
 
   ;; Offsets are in bytes (the caller multiplies its element offsets by 8); strides and sizes in
-  ;; float64 elements, as in GemmCall (src/kernels/heap-gemm.ts).
+  ;; float64 elements, as in GemmCall (src/kernels/heap-kernels.ts).
   (func (export "gemm")
     (param $a i32)          ;; byte offset of A(0, 0)
     (param $aRowStride i32) ;; A(m, k) is at a + 8·(m·aRowStride + k·aColStride): a transposed A
@@ -155,7 +155,7 @@
               (else
                 (v128.store align=8 (local.get $pc) (local.get $s30))
                 (v128.store offset=16 align=8 (local.get $pc) (local.get $s31))))
-            (local.set $pc (i32.add (local.get $pc) (local.get $cRowBytes)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $cRowBytes))) ;; not needed after row 3; kept so the rows read alike
 
             (local.set $n (i32.add (local.get $n) (i32.const 4)))
             (br $cols)))

@@ -15,7 +15,7 @@
 ;;   tanh(x) = copysign(|w|, x)
 ;;
 ;; Built by src/kernels/assemble-wat.mjs (wabt, at `npm run build`); loaded by
-;; src/kernels/wasm-kernels.ts, which does an odd last element with tanhJs. Introduced in lab 002.
+;; src/kernels/heap-kernels.ts, which does an odd last element with tanhJs. Introduced in lab 002.
 (module
   (import "env" "memory" (memory 1))
 
