@@ -26,8 +26,27 @@ function argumentsToCheck(): Float64Array {
   const exps = rng.uniform({ low: -700, high: 700, size: n }).data;
   const signs = rng.uniform({ low: -1, high: 1, size: n }).data;
   const specials = [
-    0, -0, Infinity, -Infinity, NaN, 22, -22, 21.999999999, 1e-300, -5e-324, 2 ** -28, -(2 ** -28), 2 ** -54,
-    1e308, -1e308, 0.5 * Math.LN2, 1.5 * Math.LN2, 1, -1, 0.5, 0.25,
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    22,
+    -22,
+    21.999999999,
+    1e-300,
+    -5e-324,
+    2 ** -28,
+    -(2 ** -28),
+    2 ** -54,
+    1e308,
+    -1e308,
+    0.5 * Math.LN2,
+    1.5 * Math.LN2,
+    1,
+    -1,
+    0.5,
+    0.25,
   ];
   const out = new Float64Array(3 * n + specials.length);
   out.set(wide, 0);
@@ -45,14 +64,28 @@ test("tanh: the WebAssembly loop equals tanhJs to the bit, and both are within 3
   g.tanh(1, xs.length);
   let worst = 0;
   for (let i = 0; i < xs.length; i++) {
-    const x = xs[i], js = tanhJs(x), wasm = g.heap[i + 1];
-    assert.ok(Object.is(js, wasm) || (Number.isNaN(js) && Number.isNaN(wasm)), `tanh(${x}): WebAssembly ${wasm}, JavaScript ${js}`);
+    const x = xs[i],
+      js = tanhJs(x),
+      wasm = g.heap[i + 1];
+    assert.ok(
+      Object.is(js, wasm) || (Number.isNaN(js) && Number.isNaN(wasm)),
+      `tanh(${x}): WebAssembly ${wasm}, JavaScript ${js}`,
+    );
     const d = ulpsApart(js, Math.tanh(x));
     if (d > worst) worst = d;
     assert.ok(d <= 3, `tanh(${x}) = ${js}, Math.tanh ${Math.tanh(x)}: ${d} ulp apart`);
   }
   assert.ok(worst >= 1, "the approximation is not Math.tanh itself, so some argument differs");
-  for (const [x, want] of [[0, 0], [-0, -0], [Infinity, 1], [-Infinity, -1], [40, 1], [-40, -1], [1e-300, 1e-300], [-5e-324, -5e-324]]) {
+  for (const [x, want] of [
+    [0, 0],
+    [-0, -0],
+    [Infinity, 1],
+    [-Infinity, -1],
+    [40, 1],
+    [-40, -1],
+    [1e-300, 1e-300],
+    [-5e-324, -5e-324],
+  ]) {
     assert.ok(Object.is(tanhJs(x), want), `tanh(${x}) is ${want}, got ${tanhJs(x)}`);
   }
   assert.ok(Number.isNaN(tanhJs(NaN)));

@@ -13,6 +13,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as prettier from "prettier";
 import wabtModule from "wabt";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -38,27 +39,29 @@ async function generate() {
       module.validate();
       // No name section: the names in the .wat are for the reader; the bytes stay minimal.
       const bytes = module.toBinary({ write_debug_names: false }).buffer;
-      const rows = [];
-      for (let i = 0; i < bytes.length; i += 20) rows.push("  " + Array.from(bytes.subarray(i, i + 20)).join(", ") + ",");
       parts.push(
         "",
         `/** ${source} assembled (${bytes.length} bytes). */`,
         `export const ${constant}: Uint8Array<ArrayBuffer> = Uint8Array.from([`,
-        ...rows,
+        `  ${bytes.join(", ")},`, // line breaks: prettier's, below
         "]);",
       );
     } finally {
       module.destroy();
     }
   }
-  return parts.join("\n") + "\n";
+  // Formatted as prettier formats the rest (npm run lint checks every file, this one included).
+  const options = await prettier.resolveConfig(OUTPUT);
+  return prettier.format(parts.join("\n") + "\n", { ...options, filepath: OUTPUT });
 }
 
 const wanted = await generate();
 const current = fs.existsSync(OUTPUT) ? fs.readFileSync(OUTPUT, "utf8") : undefined;
 if (process.argv.includes("--check")) {
   if (current !== wanted) {
-    console.error(`${path.relative(process.cwd(), OUTPUT)} is ${current === undefined ? "missing" : "out of date with the .wat sources"}; run npm run build`);
+    console.error(
+      `${path.relative(process.cwd(), OUTPUT)} is ${current === undefined ? "missing" : "out of date with the .wat sources"}; run npm run build`,
+    );
     process.exit(1);
   }
 } else if (current !== wanted) {

@@ -43,7 +43,11 @@ export interface StridedProduct {
   accumulate: boolean;
 }
 
-/** C (+)= A·B with 4×4 register blocks (see the file header); allocates nothing. */
+/**
+ * C (+)= A·B with 4×4 register blocks (see the file header); allocates nothing. Not formatted by
+ * prettier: the block's 16 sums stay laid out as the 4 × 4 grid they are, one row of C per line.
+ */
+// prettier-ignore
 export function gemm4x4(p: StridedProduct): void {
   const { M, N, K, A, aRowStride: am, aColStride: ak, B, bRowStride: bk, bColStride: bn, C, cRowStride: cm, accumulate } = p;
   const M4 = M - (M % 4), N4 = N - (N % 4);
@@ -89,7 +93,9 @@ export function gemm4x4(p: StridedProduct): void {
 /** One output C[m, n] of the product, in the same order as a block's. */
 function single(p: StridedProduct, m: number, n: number): void {
   const { K, A, aColStride: ak, B, bRowStride: bk, C } = p;
-  const a = p.a + m * p.aRowStride, b = p.b + n * p.bColStride, c = p.c + m * p.cRowStride + n;
+  const a = p.a + m * p.aRowStride,
+    b = p.b + n * p.bColStride,
+    c = p.c + m * p.cRowStride + n;
   let s = 0;
   for (let k = 0, ka = 0, kb = 0; k < K; k++, ka += ak, kb += bk) s += A[a + ka] * B[b + kb];
   if (p.accumulate) C[c] += s;

@@ -28,8 +28,17 @@ import { createWasmGemm, type WasmGemm, wasmSimdAvailable } from "./heap-kernels
  * the product is large enough to repay the copies, else JavaScript: the same bits either way.
  */
 export function gemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
 ): void {
   if (wasmPays(m, n, k)) gemmWithWasm(transA, transB, m, n, k, A, aOff, B, bOff, C, cOff);
   else gemmWithJs(transA, transB, m, n, k, A, aOff, B, bOff, C, cOff);
@@ -37,33 +46,71 @@ export function gemm(
 
 /** C[m, n] += A[m, k] · B[n, k]ᵀ: gemm with B transposed. */
 export function gemmNT(
-  m: number, n: number, k: number,
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
 ): void {
   gemm(false, true, m, n, k, A, aOff, B, bOff, C, cOff);
 }
 
 /** gemm on the JavaScript kernel, whatever the size: the operands read in place through their strides. */
 export function gemmWithJs(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
 ): void {
   gemm4x4({
-    M: m, N: n, K: k,
-    A, a: aOff, aRowStride: transA ? 1 : k, aColStride: transA ? m : 1, // A(i, p): A[i, p] or A[p, i]
-    B, b: bOff, bRowStride: transB ? 1 : n, bColStride: transB ? k : 1, // B(p, j): B[p, j] or B[j, p]
-    C, c: cOff, cRowStride: n,
+    M: m,
+    N: n,
+    K: k,
+    A,
+    a: aOff,
+    aRowStride: transA ? 1 : k,
+    aColStride: transA ? m : 1, // A(i, p): A[i, p] or A[p, i]
+    B,
+    b: bOff,
+    bRowStride: transB ? 1 : n,
+    bColStride: transB ? k : 1, // B(p, j): B[p, j] or B[j, p]
+    C,
+    c: cOff,
+    cRowStride: n,
     accumulate: true,
   });
 }
 
 /** gemm on the WebAssembly kernel, whatever the size (throws where WebAssembly SIMD does not run). */
 export function gemmWithWasm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
 ): void {
-  const M = up4(m), N = up4(n);
-  const a = 0, w = aBlock(m, k), c = w + k * N;
+  const M = up4(m),
+    N = up4(n);
+  const a = 0,
+    w = aBlock(m, k),
+    c = w + k * N;
   const g = general.get(c + M * N);
   packW(g.heap, w, transB, n, k, B, bOff);
   runOnHeap(g, transA, m, n, k, A, aOff, a, w, c, C, cOff);
@@ -101,13 +148,16 @@ export function packRight(transB: boolean, n: number, k: number, B: Float64Array
     return { multiply: (m, A, aOff, C, cOff) => gemmWithJs(false, transB, m, n, k, A, aOff, B, bOff, C, cOff) };
   }
   const generation = ++packGeneration;
-  const N = up4(n), w = 0;
+  const N = up4(n),
+    w = 0;
   let g = packedArena.get(k * N + aBlock(8, k) + 8 * N);
   packW(g.heap, w, transB, n, k, B, bOff);
   return {
     multiply(m, A, aOff, C, cOff) {
-      if (generation !== packGeneration) throw new Error("packRight: this matrix was replaced by a newer packRight call; pack it again");
-      const a = w + k * N, c = a + aBlock(m, k);
+      if (generation !== packGeneration)
+        throw new Error("packRight: this matrix was replaced by a newer packRight call; pack it again");
+      const a = w + k * N,
+        c = a + aBlock(m, k);
       const fits = packedArena.get(c + up4(m) * N);
       if (fits !== g) {
         // The heap grew (a taller A than before): pack again into the new one (B is unchanged by contract).
@@ -156,7 +206,15 @@ const packedArena = new WasmArena();
  * Copies B into the kernel's right-operand layout W = [k, N] (row-major, N = n rounded up to 4,
  * padding columns zero): B itself when it is [k, n] (transB false), Bᵀ when it is [n, k].
  */
-function packW(heap: Float64Array, w: number, transB: boolean, n: number, k: number, B: Float64Array, bOff: number): void {
+function packW(
+  heap: Float64Array,
+  w: number,
+  transB: boolean,
+  n: number,
+  k: number,
+  B: Float64Array,
+  bOff: number,
+): void {
   const N = up4(n);
   if (!transB && N === n) {
     heap.set(B.subarray(bOff, bOff + k * n), w);
@@ -177,17 +235,39 @@ function packW(heap: Float64Array, w: number, transB: boolean, n: number, k: num
  * Rows m … M−1 of the scratch read whatever follows A in the heap; they are never copied out.
  */
 function runOnHeap(
-  g: WasmGemm, transA: boolean, m: number, n: number, k: number, A: Float64Array, aOff: number,
-  a: number, w: number, c: number, C: Float64Array, cOff: number,
+  g: WasmGemm,
+  transA: boolean,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  a: number,
+  w: number,
+  c: number,
+  C: Float64Array,
+  cOff: number,
 ): void {
-  const M = up4(m), N = up4(n), heap = g.heap;
+  const M = up4(m),
+    N = up4(n),
+    heap = g.heap;
   heap.set(A.subarray(aOff, aOff + m * k), a);
   g.kernel(heap, {
-    a, aRowStride: transA ? 1 : k, aColStride: transA ? m : 1, w, wRowStride: N,
-    c, cRowStride: N, M, N, K: k, accumulate: false,
+    a,
+    aRowStride: transA ? 1 : k,
+    aColStride: transA ? m : 1,
+    w,
+    wRowStride: N,
+    c,
+    cRowStride: N,
+    M,
+    N,
+    K: k,
+    accumulate: false,
   });
   for (let i = 0; i < m; i++) {
-    const ci = cOff + i * n, si = c + i * N;
+    const ci = cOff + i * n,
+      si = c + i * N;
     for (let j = 0; j < n; j++) C[ci + j] += heap[si + j];
   }
 }

@@ -48,12 +48,15 @@ export type GemmKernel = (heap: Float64Array, call: GemmCall) => void;
 
 /** Refuses a call the WebAssembly kernel cannot do (M, N not multiples of 4) or that leaves the heap. */
 function checkCall(heap: Float64Array, g: GemmCall): void {
-  if (g.M % 4 !== 0 || g.N % 4 !== 0) throw new RangeError(`gemm: M and N must be multiples of 4, got M=${g.M}, N=${g.N}`);
+  if (g.M % 4 !== 0 || g.N % 4 !== 0)
+    throw new RangeError(`gemm: M and N must be multiples of 4, got M=${g.M}, N=${g.N}`);
   const lastA = g.a + (g.M - 1) * g.aRowStride + (g.K - 1) * g.aColStride;
   const lastW = g.w + (g.K - 1) * g.wRowStride + g.N - 1;
   const lastC = g.c + (g.M - 1) * g.cRowStride + g.N - 1;
   if (g.M > 0 && g.N > 0 && Math.max(lastA, lastW, lastC) >= heap.length) {
-    throw new RangeError(`gemm: operands reach element ${Math.max(lastA, lastW, lastC)}, the heap holds ${heap.length}`);
+    throw new RangeError(
+      `gemm: operands reach element ${Math.max(lastA, lastW, lastC)}, the heap holds ${heap.length}`,
+    );
   }
 }
 
@@ -61,10 +64,20 @@ function checkCall(heap: Float64Array, g: GemmCall): void {
 export const gemmJs: GemmKernel = (heap, g) => {
   checkCall(heap, g);
   gemm4x4({
-    M: g.M, N: g.N, K: g.K,
-    A: heap, a: g.a, aRowStride: g.aRowStride, aColStride: g.aColStride,
-    B: heap, b: g.w, bRowStride: g.wRowStride, bColStride: 1,
-    C: heap, c: g.c, cRowStride: g.cRowStride,
+    M: g.M,
+    N: g.N,
+    K: g.K,
+    A: heap,
+    a: g.a,
+    aRowStride: g.aRowStride,
+    aColStride: g.aColStride,
+    B: heap,
+    b: g.w,
+    bRowStride: g.wRowStride,
+    bColStride: 1,
+    C: heap,
+    c: g.c,
+    cRowStride: g.cRowStride,
     accumulate: g.accumulate,
   });
 };
@@ -102,16 +115,32 @@ export function createWasmGemm(elements: number): WasmGemm {
   const pages = Math.max(1, Math.ceil((elements * 8) / 65536));
   const memory = new WebAssembly.Memory({ initial: pages });
   const gemm = new WebAssembly.Instance(modules.gemm, { env: { memory } }).exports.gemm as (...args: number[]) => void;
-  const tanhPairs = new WebAssembly.Instance(modules.tanh, { env: { memory } }).exports.tanh as (byteOffset: number, pairs: number) => void;
+  const tanhPairs = new WebAssembly.Instance(modules.tanh, { env: { memory } }).exports.tanh as (
+    byteOffset: number,
+    pairs: number,
+  ) => void;
   const heap = new Float64Array(memory.buffer, 0, elements);
   const kernel: GemmKernel = (h, g) => {
     if (h !== heap) throw new Error("wasm gemm: operands must live in this kernel's own heap");
     checkCall(h, g);
     // The module takes byte offsets and element strides (gemm-f64x2.wat's parameters).
-    gemm(g.a * 8, g.aRowStride, g.aColStride, g.w * 8, g.wRowStride, g.c * 8, g.cRowStride, g.M, g.N, g.K, g.accumulate ? 1 : 0);
+    gemm(
+      g.a * 8,
+      g.aRowStride,
+      g.aColStride,
+      g.w * 8,
+      g.wRowStride,
+      g.c * 8,
+      g.cRowStride,
+      g.M,
+      g.N,
+      g.K,
+      g.accumulate ? 1 : 0,
+    );
   };
   const tanh = (offset: number, count: number) => {
-    if (!(offset >= 0 && count >= 0 && offset + count <= elements)) throw new RangeError(`wasm tanh: elements ${offset} … ${offset + count - 1} are outside the heap of ${elements}`);
+    if (!(offset >= 0 && count >= 0 && offset + count <= elements))
+      throw new RangeError(`wasm tanh: elements ${offset} … ${offset + count - 1} are outside the heap of ${elements}`);
     tanhPairs(offset * 8, count >> 1);
     if (count & 1) heap[offset + count - 1] = tanhJs(heap[offset + count - 1]);
   };

@@ -13,12 +13,15 @@
  * Within 3 ulp of Math.tanh (≤ 1 ulp for 93 % of arguments). Why not Math.tanh: see the .wat's header.
  */
 
-const LN2_HI = 6.93147180369123816490e-01; // ln 2, high part: k·LN2_HI is exact for |k| < 2²⁰
+const LN2_HI = 6.9314718036912381649e-1; // ln 2, high part: k·LN2_HI is exact for |k| < 2²⁰
 const LN2_LO = 1.90821492927058770002e-10; // ln 2 − LN2_HI
-const INV_LN2 = 1.44269504088896338700e+00;
+const INV_LN2 = 1.442695040888963387;
 // fdlibm expm1's Q1 … Q5 (its rational approximation's coefficients)
-const Q1 = -3.33333333333331316428e-02, Q2 = 1.58730158725481460165e-03, Q3 = -7.93650757867487942473e-05;
-const Q4 = 4.00821782732936239552e-06, Q5 = -2.01099218183624371326e-07;
+const Q1 = -3.33333333333331316428e-2,
+  Q2 = 1.58730158725481460165e-3,
+  Q3 = -7.93650757867487942473e-5;
+const Q4 = 4.00821782732936239552e-6,
+  Q5 = -2.01099218183624371326e-7;
 /** 1.5·2⁵²: v + ROUND − ROUND rounds v to the nearest integer (ties to even) for |v| < 2⁵¹. */
 const ROUND = 6755399441055744;
 /** 2ᵏ at POW2[k + 64], k = −64 … 0 (the loop builds 2ᵏ from its bits instead). */
@@ -29,14 +32,17 @@ export function tanhJs(x: number): number {
   const a = Math.min(x < 0 ? -x : x, 22);
   if (a !== a) return x; // NaN
   const u = -2 * a;
-  const k = (u * INV_LN2 + ROUND) - ROUND;
-  const hi = u - k * LN2_HI, lo = k * LN2_LO;
-  const r = hi - lo, c = (hi - r) - lo;
-  const hfx = 0.5 * r, hxs = r * hfx;
+  const k = u * INV_LN2 + ROUND - ROUND;
+  const hi = u - k * LN2_HI,
+    lo = k * LN2_LO;
+  const r = hi - lo,
+    c = hi - r - lo;
+  const hfx = 0.5 * r,
+    hxs = r * hfx;
   const r1 = 1 + hxs * (Q1 + hxs * (Q2 + hxs * (Q3 + hxs * (Q4 + hxs * Q5))));
   const t = 3 - r1 * hfx;
   let e = hxs * ((r1 - t) / (6 - r * t));
-  e = (r * (e - c) - c) - hxs;
+  e = r * (e - c) - c - hxs;
   const s = POW2[k + 64];
   const E = s * (r - e) + (s - 1);
   const w = E / (E + 2);
