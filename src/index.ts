@@ -22,8 +22,10 @@ export * from "./datasets/ecg5000";
 export * as linearRnn from "./models/linear-rnn";
 export type { LinearRnnParams } from "./models/linear-rnn";
 // lab 000 models:
-export * as ssnn from "./models/ssnn";
-export type { SsnnParams } from "./models/ssnn";
+export { ssnn, ssnnForward, ssnnBptt, ssnnLastOutputLoss, ssnnSizes, ssnnRollOut, observabilityMatrix, observabilityDeterminant } from "./models/ssnn";
+export type { Ssnn, SsnnParams, SsnnBatch, SsnnOptions, SsnnSizes, SsnnForward, SsnnGradients, SsnnLastOutputLoss, RollOutOptions } from "./models/ssnn";
+export { recordSsnnRun, describeSsnnRun, compareRollOutWindows } from "./models/ssnn-run";
+export type { SsnnRun, RecordSsnnRunOptions, RollOutWindows } from "./models/ssnn-run";
 export * as linalg from "./models/linear-algebra";
 // lab 001 models:
 export { reluRnn, reluCell } from "./models/relu-rnn";

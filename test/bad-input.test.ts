@@ -105,14 +105,14 @@ describe("wrong input shapes and widths, every model", () => {
   });
 
   test("SSNN (lab 000): rank, width and targets", () => {
-    const p = ssnn.initSsnn({});
-    assert.throws(() => ssnn.forward(p, ndarray([2, 5])), error("RangeError", "SSNN input u must be [batch, time, u_len=1], got shape [2, 5]"));
+    const p = ssnn.ssnn().params;
+    assert.throws(() => ssnn.ssnnForward(p, ndarray([2, 5])), error("RangeError", "SSNN input u must be [batch, time, u_len=1], got shape [2, 5]"));
     assert.throws(
-      () => ssnn.forward(p, ndarray([2, 5, 3])),
+      () => ssnn.ssnnForward(p, ndarray([2, 5, 3])),
       error("RangeError", "SSNN input u has 3 features per step but the net takes u_len = 1 (B is [x_len, 1]); pass u as [batch, time, 1]"),
     );
     assert.throws(
-      () => ssnn.lossAndGradients(p, ndarray([2, 5, 1]), ndarray([3, 1])),
+      () => ssnn.ssnnLastOutputLoss(p, { x: ndarray([2, 5, 1]), y: ndarray([3, 1]) }),
       error("RangeError", "SSNN targets has shape [3, 1], expected [batch=2, y_len=1]"),
     );
   });
@@ -213,7 +213,7 @@ describe("unknown options and parameters", () => {
       error("Error", "VanillaRnn: unknown option hidden; options are inputSize, hiddenSize, outputSize, bias, init, seed, threads, chunkRows, kernel"),
     );
     assert.throws(() => reluRnn({ hiddenSize: 4, units: 3 } as never), error("Error", "ReLU RNN: unknown option units; options are hiddenSize, layers, inputSize, outputSize, seed, rng, name"));
-    assert.throws(() => ssnn.initSsnn({ xlen: 3 } as never), error("Error", "initSsnn: unknown option xlen; options are uLen, xLen, yLen, seed"));
+    assert.throws(() => ssnn.ssnn({ xlen: 3 } as never), error("Error", "ssnn: unknown option xlen; options are uLen, xLen, yLen, seed, rng, name"));
     assert.throws(
       () => new EchoData({ echoStep: 3, batchSize: 5, seriesLength: 100, truncatedLength: 20, steps: 2 } as never),
       error("Error", "EchoData: unknown option steps; options are echoStep, batchSize, seriesLength, truncatedLength, seed, rng, allowEchoBeyondChunk"),

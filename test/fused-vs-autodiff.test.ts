@@ -38,11 +38,12 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 test("SSNN (lab 000): fused float64 loss and BPTT gradients equal the op-by-op TensorFlow.js loss and its autodiff", async () => {
   await initBackend({ prefer: "cpu", log: false });
   const data = threeHarmonics(); // windows of 40, the lab's second experiment
-  const params = ssnn.initSsnn({ seed: 0 });
+  const model = ssnn.ssnn({ seed: 0 });
+  const params = model.params;
   const batches = [...windowBatches(data, { batchSize: 32 })];
   for (const batch of [batches[0], batches[7], batches[batches.length - 1]]) { // full batches and the short last one
-    const fused = ssnn.lossAndGradients(params, batch.inputs, batch.targets);
-    const ref = opByOp(params, (p) => ssnn.tfLoss(batch.inputs, batch.targets, p));
+    const fused = model.lossAndGradients(batch);
+    const ref = opByOp(params, (p) => model.tfLoss(tf, batch, p));
     // float32 over 40 steps of a 10-state recurrence; the largest disagreement seen over both tests is
     // 4e-6 relative (loss) and 2e-6 (gradients): 1e-5 is float32 rounding with margin, far below a wrong term.
     assert.ok(Math.abs(ref.loss - fused.loss) <= 1e-5 * fused.loss, `loss: op-by-op ${ref.loss} vs fused ${fused.loss}`);

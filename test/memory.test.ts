@@ -53,14 +53,8 @@ test("the live TensorFlow.js tensor count is flat over repeated gradient checks 
 
   const sine = pureSine();
   const batch = [...windowBatches(sine, { batchSize: 8 })][0];
-  const ssnnParams = ssnn.initSsnn({ seed: 0 });
-  paths.push(["SSNN (lab 000)", () => gradCheck({
-    params: ssnnParams,
-    loss: (p) => ssnn.lossAndGradients(p, batch.inputs, batch.targets).loss,
-    gradients: (p) => ssnn.lossAndGradients(p, batch.inputs, batch.targets).grads,
-    tfLoss: (p) => ssnn.tfLoss(batch.inputs, batch.targets, p),
-    maxEntries: 5,
-  })]);
+  const ssnnModel = ssnn.ssnn({ seed: 0 });
+  paths.push(["SSNN (lab 000)", () => gradCheck(ssnnModel, batch, { maxEntries: 5 })]);
 
   for (const [kind, make] of recurrentMakers) {
     const model = make({ hiddenSize: 3, layers: 2, seed: 2 });
@@ -97,12 +91,10 @@ test("the training paths create no TensorFlow.js tensors (fused float64 loops)",
   const model = reluRnn({ hiddenSize: 4, layers: 2, seed: 0 });
   const data = new EchoData({ echoStep: 3, batchSize: 5, seriesLength: 400, truncatedLength: 20, seed: 1 });
   await trainTruncated({ model, data, optimizer: new RmsProp({ lr: 0.001 }), epochs: 2, log: false, progress: false });
-  const params = ssnn.initSsnn({ seed: 0 });
   const sine = pureSine();
   await train({
-    name: "SSNN", params, optimizer: new Sgd({ lr: 0.001 }), epochs: 2, progress: false,
+    model: ssnn.ssnn({ seed: 0 }), optimizer: new Sgd({ lr: 0.001 }), epochs: 2, progress: false,
     batches: () => windowBatches(sine, { batchSize: 32 }),
-    step: (b) => ssnn.lossAndGradients(params, b.inputs, b.targets),
   });
   assert.equal(tf.memory().numTensors, before);
 });
@@ -123,14 +115,13 @@ function retained() {
 }
 function trainer() {
   if (kind === "ssnn") {
-    const params = lab.ssnn.initSsnn({ seed: 0 });
+    const model = lab.ssnn({ seed: 0 });
     const data = lab.pureSine();
     const optimizer = new lab.Sgd({ lr: 0.001 });
     return (epochs) => lab.train({
-      name: "SSNN", params, optimizer, epochs, progress: false,
+      model, optimizer, epochs, progress: false,
       batches: () => lab.windowBatches(data, { batchSize: 32 }),
-      step: (b) => lab.ssnn.lossAndGradients(params, b.inputs, b.targets),
-      onEpochEnd: () => { lab.ssnn.rollOut(params, { seed: data.rollOutSeed, length: 100 }); },
+      onEpochEnd: () => { lab.ssnnRollOut(model.params, { seed: data.rollOutSeed, length: 100 }); },
     });
   }
   if (kind === "vanilla") {

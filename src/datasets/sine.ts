@@ -2,11 +2,12 @@
  * The signals of lab 000: a pure sine and a sum of three harmonics, sampled every `step` on
  * [0, length), cut into overlapping windows (every window of `window` samples predicts the sample
  * right after it), plus the true samples that seed and continue the autoregressive roll-out.
- * Batches are consecutive runs of windows, in order, as in the original (no shuffling).
+ * Batches are consecutive runs of windows, in order, as in the original (no shuffling), named as the
+ * model contract names a batch (src/models/model.ts): x the inputs, y the targets.
  * Used by notebook 000 and test/sine.test.ts. Introduced in lab 000.
  */
 import { type NdArray, ndarray } from "../ndarray";
-import { rejectUnknownOptions } from "../optim/optimizer";
+import { rejectUnknownOptions } from "../options";
 
 /** One term a·sin(t / divisor) of the signal. */
 export interface Harmonic {
@@ -30,10 +31,10 @@ export interface WindowedSignalOptions {
 }
 
 export interface WindowedSignal {
-  /** [windows, window, 1]: window i holds samples i … i + window − 1. */
-  inputs: NdArray;
-  /** [windows, 1]: sample i + window, the next one after window i. */
-  targets: NdArray;
+  /** The inputs, [windows, window, 1]: window i holds samples i … i + window − 1. */
+  x: NdArray;
+  /** The targets, [windows, 1]: sample i + window, the next one after window i. */
+  y: NdArray;
   /** The sampled training signal, [samples] (samples = ceil(length / step)). */
   signal: Float64Array;
   /** The first `seedLength` true samples after the training signal, [seedLength]. */
@@ -66,26 +67,35 @@ export function windowedSignal(options: WindowedSignalOptions): WindowedSignal {
   // torch.arange(0, length, step): ceil(length / step) samples at i·step.
   const samples = Math.ceil(length / step);
   if (!Number.isInteger(window) || window < 1 || window >= samples) {
-    throw new RangeError(`windowedSignal: window must be an integer in [1, ${samples - 1}] for ${samples} samples, got ${window}`);
+    throw new RangeError(
+      `windowedSignal: window must be an integer in [1, ${samples - 1}] for ${samples} samples, got ${window}`,
+    );
   }
-  if (!Number.isInteger(seedLength) || seedLength < 1 || !Number.isInteger(rollOutLength) || rollOutLength < seedLength) {
-    throw new RangeError(`windowedSignal: need integers 1 ≤ seedLength ≤ rollOutLength, got ${seedLength} and ${rollOutLength}`);
+  if (
+    !Number.isInteger(seedLength) ||
+    seedLength < 1 ||
+    !Number.isInteger(rollOutLength) ||
+    rollOutLength < seedLength
+  ) {
+    throw new RangeError(
+      `windowedSignal: need integers 1 ≤ seedLength ≤ rollOutLength, got ${seedLength} and ${rollOutLength}`,
+    );
   }
   const at = (i: number) => harmonicSignal(harmonics, i * step);
   const signal = Float64Array.from({ length: samples }, (_, i) => at(i));
   const count = samples - window; // windows of window + 1 samples (inputs + target)
-  const inputs = ndarray([count, window, 1]); // (N, W, 1)
-  const targets = ndarray([count, 1]); // (N, 1)
+  const x = ndarray([count, window, 1]); // (N, W, 1)
+  const y = ndarray([count, 1]); // (N, 1)
   for (let i = 0; i < count; i++) {
-    inputs.data.set(signal.subarray(i, i + window), i * window);
-    targets.data[i] = signal[i + window];
+    x.data.set(signal.subarray(i, i + window), i * window);
+    y.data[i] = signal[i + window];
   }
   // The roll-out starts where the training signal stops: t = length, length + step, …
   const start = samples;
   const continuation = Float64Array.from({ length: rollOutLength }, (_, i) => at(start + i));
   return {
-    inputs,
-    targets,
+    x,
+    y,
     signal,
     rollOutSeed: continuation.slice(0, seedLength),
     continuation,
@@ -96,7 +106,13 @@ export function windowedSignal(options: WindowedSignalOptions): WindowedSignal {
 
 /** Lab 000's first experiment: 5·sin t on [0, 200) every 0.5, windows of 20. */
 export function pureSine(overrides: Partial<WindowedSignalOptions> = {}): WindowedSignal {
-  return windowedSignal({ length: 200, step: 0.5, window: 20, harmonics: [{ amplitude: 5, divisor: 1 }], ...overrides });
+  return windowedSignal({
+    length: 200,
+    step: 0.5,
+    window: 20,
+    harmonics: [{ amplitude: 5, divisor: 1 }],
+    ...overrides,
+  });
 }
 
 /** Lab 000's second experiment: 5·sin t + 2·sin(t/3) + sin(t/5) on [0, 400) every 0.5, windows of 40. */
@@ -110,10 +126,10 @@ export function threeHarmonics(overrides: Partial<WindowedSignalOptions> = {}): 
 }
 
 export interface WindowBatch {
-  /** [batch, window, 1] */
-  inputs: NdArray;
-  /** [batch, 1] */
-  targets: NdArray;
+  /** The input windows, [batch, window, 1]. */
+  x: NdArray;
+  /** The sample after each window, [batch, 1]. */
+  y: NdArray;
   /** Index of the batch's first window. */
   start: number;
 }
@@ -123,17 +139,24 @@ export interface WindowBatch {
  * every window is used once per epoch (the original's last batch was `[k·32 : −1]`, which drops
  * the final window, and would be empty if 32 divided the count).
  */
-export function* windowBatches(data: Pick<WindowedSignal, "inputs" | "targets">, options: { batchSize: number }): Generator<WindowBatch> {
+export function* windowBatches(
+  data: Pick<WindowedSignal, "x" | "y">,
+  options: { batchSize: number },
+): Generator<WindowBatch> {
   rejectUnknownOptions("windowBatches", options, ["batchSize"]);
   const { batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`windowBatches: batchSize must be a positive integer, got ${batchSize}`);
-  const [count, window, features] = data.inputs.shape;
-  const targetWidth = data.targets.shape[1];
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`windowBatches: batchSize must be a positive integer, got ${batchSize}`);
+  const [count, window, features] = data.x.shape;
+  const targetWidth = data.y.shape[1];
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     yield {
-      inputs: ndarray([n, window, features], data.inputs.data.subarray(start * window * features, (start + n) * window * features)), // (n, W, 1)
-      targets: ndarray([n, targetWidth], data.targets.data.subarray(start * targetWidth, (start + n) * targetWidth)), // (n, 1)
+      x: ndarray(
+        [n, window, features],
+        data.x.data.subarray(start * window * features, (start + n) * window * features),
+      ), // (n, W, 1)
+      y: ndarray([n, targetWidth], data.y.data.subarray(start * targetWidth, (start + n) * targetWidth)), // (n, 1)
       start,
     };
   }

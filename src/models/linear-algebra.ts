@@ -1,5 +1,6 @@
 /**
- * Small dense float64 linear algebra on NdArray matrices: product, power and determinant.
+ * Small dense float64 linear algebra on NdArray matrices: the row, column and outer products the
+ * SSNN's forward pass and BPTT are written with, the matrix product, and the determinant.
  * Lab 000 needs the determinant of the SSNN's observability matrix once per training batch
  * (10×10), where a float64 LU in plain loops costs microseconds and stays bit-for-bit
  * reproducible, while a TensorFlow.js call would cost more in overhead and run in float32
@@ -13,6 +14,61 @@ function assertSquare(M: NdArray, name: string): number {
   const [r, c] = M.shape;
   if (r !== c) throw new RangeError(`${name} must be square, got shape [${r}, ${c}]`);
   return r;
+}
+
+/*
+ * The three products the SSNN's forward pass and BPTT are written with (src/models/ssnn.ts). Vectors
+ * are passed as (array, offset), where the vector starts in a flat array, so that the loops over
+ * time allocate nothing per step. Each adds to `out` in place: a sum of two products is two calls.
+ */
+
+/** out[outAt + r] += Σ_c M[r, c]·v[vAt + c], i.e. out += M·v, for M [rows, cols] (each row summed in order of c). */
+export function addProduct(out: Float64Array, outAt: number, M: NdArray, v: ArrayLike<number>, vAt: number): void {
+  const rows = M.shape[0],
+    cols = M.shape[1],
+    m = M.data;
+  for (let r = 0; r < rows; r++) {
+    let s = out[outAt + r];
+    for (let c = 0; c < cols; c++) s += m[r * cols + c] * v[vAt + c];
+    out[outAt + r] = s;
+  }
+}
+
+/**
+ * out[outAt + c] += Σ_r M[r, c]·v[vAt + r], i.e. out += Mᵀ·v, for M [rows, cols]. Walks M by rows
+ * (each out[c] still sums over r in order), so it reads M as stored.
+ */
+export function addTransposedProduct(
+  out: Float64Array,
+  outAt: number,
+  M: NdArray,
+  v: ArrayLike<number>,
+  vAt: number,
+): void {
+  const rows = M.shape[0],
+    cols = M.shape[1],
+    m = M.data;
+  for (let r = 0; r < rows; r++) {
+    const vr = v[vAt + r];
+    for (let c = 0; c < cols; c++) out[outAt + c] += m[r * cols + c] * vr;
+  }
+}
+
+/** G[r, c] += a[aAt + r]·b[bAt + c], i.e. G += a·bᵀ, for G [rows, cols]. */
+export function addOuterProduct(
+  G: NdArray,
+  a: ArrayLike<number>,
+  aAt: number,
+  b: ArrayLike<number>,
+  bAt: number,
+): void {
+  const rows = G.shape[0],
+    cols = G.shape[1],
+    g = G.data;
+  for (let r = 0; r < rows; r++) {
+    const ar = a[aAt + r];
+    for (let c = 0; c < cols; c++) g[r * cols + c] += ar * b[bAt + c];
+  }
 }
 
 /** The product P·Q of [n, k] and [k, m] matrices, [n, m]. */
@@ -67,14 +123,24 @@ export function luDecompose(M: NdArray): LuDecomposition {
     let best = Math.abs(a[k * n + k]);
     for (let i = k + 1; i < n; i++) {
       const v = Math.abs(a[i * n + k]);
-      if (v > best) { best = v; p = i; }
+      if (v > best) {
+        best = v;
+        p = i;
+      }
     }
-    if (best === 0) { singular = true; continue; } // nothing to eliminate in this column
+    if (best === 0) {
+      singular = true;
+      continue;
+    } // nothing to eliminate in this column
     if (p !== k) {
       for (let j = 0; j < n; j++) {
-        const t = a[k * n + j]; a[k * n + j] = a[p * n + j]; a[p * n + j] = t;
+        const t = a[k * n + j];
+        a[k * n + j] = a[p * n + j];
+        a[p * n + j] = t;
       }
-      const t = perm[k]; perm[k] = perm[p]; perm[p] = t;
+      const t = perm[k];
+      perm[k] = perm[p];
+      perm[p] = t;
       sign = -sign;
     }
     const pivot = a[k * n + k];

@@ -10,3 +10,5 @@ export type { SurfaceGrid, LevelSpec, LevelRegion, Polygon, Ring } from './conto
 export { hconcat, vconcat, layer, withTitle } from './compose';
 export type { ConcatOptions, TitleInput } from './compose';
 export { MATPLOTLIB_COLORS, TAB10, resolveColor } from './colors';
+export { decadeTicks, epochTicks } from './ticks';
+export { ssnnTrainingFrame, ssnnTrainingFrames, ssnnConvergenceExplorer, ssnnBatchLogChart, rollOutWindowsChart } from './ssnn-convergence';

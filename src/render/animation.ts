@@ -11,11 +11,13 @@
  * right and only the speed depends on the specs. Rasterising (resvg) and encoding (gifenc, one
  * global palette) are src/render/png.ts's and gif.ts's.
  *
- * Used by notebook 000 (results/experiment-1/*.gif); any lab can use it. Introduced in lab 000.
+ * `saveAnimation` does it all and writes the file. Used by notebook 000 (results/experiment-1/*.gif);
+ * any lab can use it. Introduced in lab 000.
  */
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { describe, rejectUnknownOptions } from '../options';
+import { saveBytes } from './files';
 import { encodeGif } from './gif';
 import { type RgbaImage, svgToRgba } from './png';
 import { compileSpec, renderSvg } from './svg';
@@ -246,4 +248,26 @@ function padFrames(frames: readonly RgbaImage[]): RgbaImage[] {
     for (let y = 0; y < f.height; y++) data.set(f.data.subarray(y * f.width * 4, (y + 1) * f.width * 4), y * width * 4);
     return { width, height, data };
   });
+}
+
+export interface SaveAnimationOptions extends AnimateFramesOptions {
+  /** Where the GIF goes (its folder is created). */
+  file: string;
+}
+
+export interface SavedAnimation extends Animation {
+  /** The path as given. */
+  file: string;
+  /** "<file>: 481×316, 79 KB; 10 frames: SVG … per frame (1 layout), 0.41 s in all". */
+  summary: string;
+}
+
+/** `animateFrames`, then the GIF written to `file`; returns the animation and a one-line summary. */
+export async function saveAnimation(specs: readonly TopLevelSpec[], options: SaveAnimationOptions): Promise<SavedAnimation> {
+  const { file, ...animateOptions } = options ?? ({} as SaveAnimationOptions);
+  if (typeof file !== 'string' || file === '') throw new TypeError(`saveAnimation: pass {file: 'path/to/name.gif', delayMs}, got file ${describe(file)}`);
+  const animation = await animate('saveAnimation', specs, animateOptions);
+  saveBytes(file, animation.bytes);
+  const summary = `${file}: ${animation.width}×${animation.height}, ${(animation.bytes.length / 1024).toFixed(0)} KB; ${formatAnimationTiming(animation.timing)}`;
+  return { ...animation, file, summary };
 }
