@@ -20,7 +20,8 @@ export * from "./datasets/ecg5000";
 
 // ---- models (one namespace per model: lab.linearRnn.forwardStates, …)
 export * as linearRnn from "./models/linear-rnn";
-export type { LinearRnnParams } from "./models/linear-rnn";
+export { LinearRnn } from "./models/linear-rnn";
+export type { LinearRnnParams, LinearRnnBatch } from "./models/linear-rnn";
 // lab 000 models:
 export * as ssnn from "./models/ssnn";
 export type { SsnnParams } from "./models/ssnn";

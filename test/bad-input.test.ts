@@ -99,7 +99,7 @@ describe("wrong input shapes and widths, every model", () => {
       error("RangeError", "linear RNN input X must be [batch, time] (one scalar input per step), got shape [2, 5, 3]"),
     );
     assert.throws(
-      () => linearRnn.lossAndGradients(ndarray([2, 5]), [1, 2, 3], { wx: 1, wRec: 1 }),
+      () => new linearRnn.LinearRnn({ wx: 1, wRec: 1 }).lossAndGradients({ x: ndarray([2, 5]), y: [1, 2, 3] }),
       error("RangeError", "linear RNN targets have 3 values for a batch of 2 sequences"),
     );
   });
