@@ -119,7 +119,7 @@ test('lossSurfaceChart: axes w_in / w_rec span the grid; points keep their colou
   assert.equal(axes.y.title, 'w_rec');
   assert.deepEqual(axes.x.scale.domain, [-3, 3]);
   assert.deepEqual(axes.y.scale.domain, [-3, 3]);
-  const dots = spec.layer[2];
+  const dots = spec.layer[3]; // after the contours, the axes and the tooltip cells
   assert.equal(dots.mark.type, 'point');
   assert.deepEqual(dots.data.values, [
     { x: 2, y: 1, color: '#ff0000' }, { x: 1, y: 2, color: '#0000ff' },
@@ -131,18 +131,22 @@ test('lossSurfaceChart: axes w_in / w_rec span the grid; points keep their colou
 test('lossSurfaceChart: trajectory dots, a star on the last point, legend "RProp iterations"', () => {
   const trajectory = { points: [[-1.5, 2], [-1.4, 1.9], [1.6779, 0.9398]] as [number, number][], label: 'RProp iterations' };
   const spec: Json = lossSurfaceChart({ grid: bowlGrid(20), trajectory });
-  const [dots, star] = spec.layer.slice(2);
-  assert.deepEqual(dots.data.values, [{ x: -1.5, y: 2 }, { x: -1.4, y: 1.9 }, { x: 1.6779, y: 0.9398 }]);
+  const [dots, star] = spec.layer.slice(3);
+  // The path is one named dataset (stored once however many panels draw it).
+  assert.deepEqual(spec.datasets.trajectory, [{ iteration: 0, w_x: -1.5, w_rec: 2 }, { iteration: 1, w_x: -1.4, w_rec: 1.9 }, { iteration: 2, w_x: 1.6779, w_rec: 0.9398 }]);
+  assert.deepEqual(dots.data, { name: 'trajectory' });
   assert.equal(dots.mark.color, 'white');
   assert.equal(dots.encoding.shape.datum, 'RProp iterations');
-  assert.deepEqual(star.data.values, [{ x: 1.6779, y: 0.9398 }]);
+  // The star marks the iterate the slider picks, at first the last one.
+  assert.deepEqual(star.transform, [{ filter: 'datum.iteration == iteration' }]);
+  assert.equal(spec.params[0].value, 2);
   assert.equal(star.mark.shape, STAR_SHAPE);
   assert.equal(star.mark.fill, 'white');
   assert.equal(star.mark.stroke, 'black');
   // Without a label there is no legend entry; star: false drops the star.
   const plain: Json = lossSurfaceChart({ grid: bowlGrid(20), trajectory: { points: trajectory.points, star: false } });
-  assert.equal(plain.layer.length, 3);
-  assert.equal(plain.layer[2].encoding.shape, undefined);
+  assert.equal(plain.layer.length, 4);
+  assert.equal(plain.layer[3].encoding.shape, undefined);
 });
 
 test('lossSurfaceChart: overflowed losses (Infinity, NaN) count as above every level', () => {
@@ -214,20 +218,22 @@ test('gradientOverTimeChart: symlog y, reversed x from 0 to −n, ticks and colo
     { wx: 2, wRec: 1, color: 'r', values: linspace(-20, 2, 11) },
     { wx: 1.2, wRec: 0.997, color: 'm', values: Array.from({ length: 11 }, (_, k) => -(2 ** (10 - k)) * 1e5) },
   ];
-  const spec: Json = gradientOverTimeChart({ curves });
+  const chart: Json = gradientOverTimeChart({ curves });
+  const spec = { ...chart, ...chart.layer[0] }; // the lines; layer[1] holds the tooltip points
   assert.equal(spec.encoding.y.scale.type, 'symlog');
   assert.deepEqual(spec.encoding.x.scale.domain, [-10, 0]);
   assert.equal(spec.encoding.x.scale.reverse, true, '0 on the left, like xlim(0, -n)');
   assert.deepEqual(spec.encoding.x.axis.values, [0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10]);
-  // Ticks from the original's list that fall inside the data (−1.024e8 … 2).
-  assert.deepEqual(spec.encoding.y.axis.values, [0, -1e2, -1e4, -1e6, -1e8]);
+  // Ticks from the original's list that fall inside the data (−1.024e8 … 2), the positive half
+  // widened to its first tick so that both halves are labelled.
+  assert.deepEqual(spec.encoding.y.axis.values, [1e2, 0, -1e2, -1e4, -1e6, -1e8]);
   assert.match(spec.encoding.y.axis.labelExpr, /datum\.value === -100000000 \? '−10⁸'/);
   assert.deepEqual(spec.encoding.color.scale, { domain: ['(2, 1)', '(1.2, 0.997)'], range: ['#ff0000', '#bf00bf'] });
   assert.equal(spec.encoding.color.legend.title, '(w_x, w_rec)');
   assert.deepEqual(spec.title.text, ['Unstability of gradient in backward propagation.', '(backpropagate from left to right)']);
   const first = spec.data.values[0];
   assert.deepEqual(first, { series: '(2, 1)', x: -10, y: -20 });
-  assert.deepEqual(compileSpec(spec).warnings, []);
+  assert.deepEqual(compileSpec(chart).warnings, []);
   assert.throws(() => gradientOverTimeChart({ curves, ylim: [0, 1] } as Json), /gradientOverTimeChart: unknown option ylim/);
   assert.throws(() => gradientOverTimeChart({ curves: [curves[0], { ...curves[1], values: [1, 2] }] }), /curves\[1\]\.values has 2 timesteps but curves\[0\] has 11/);
 });
