@@ -192,7 +192,7 @@ describe("unknown options and parameters", () => {
     const grid = lossSurface({ x: [0, 1], y: [0, 1], n: 3, loss: (a, b) => a + b });
     assert.throws(
       () => lossSurfaceChart({ grid, colour: "red" } as never),
-      error("Error", "lossSurfaceChart: unknown option colour; options are grid, points, trajectory, title, xTitle, yTitle, levels, width, height"),
+      error("Error", "lossSurfaceChart: unknown option colour; options are grid, points, trajectory, title, xTitle, yTitle, levels, width, height, lossOffset, tooltipCells"),
     );
   });
   test("initBackend: an unknown option, an unknown backend, a bad BPTT_BACKEND", async () => {

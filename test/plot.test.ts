@@ -30,6 +30,23 @@ function polygonsArea(polygons: Polygon[]): number {
   return polygons.reduce((sum, [outer, ...holes]) => sum + ringArea(outer) - holes.reduce((h, r) => h + ringArea(r), 0), 0);
 }
 
+/** The rings of a loss-surface region's SVG path ("M x,y L x,y … Z" per ring), each closed again. */
+function pathRings(path: string): [number, number][][] {
+  return path.split('Z').filter((r) => r !== '').map((r) => {
+    const ring = r.slice(1).split('L').map((p) => p.split(',').map(Number) as [number, number]);
+    return [...ring, ring[0]];
+  });
+}
+
+/** Area filled by a path under the nonzero rule, its holes winding against their outer rings. */
+function pathArea(path: string): number {
+  let signed = 0;
+  for (const ring of pathRings(path)) {
+    for (let i = 1; i < ring.length; i++) signed += ring[i - 1][0] * ring[i][1] - ring[i][0] * ring[i - 1][1];
+  }
+  return Math.abs(signed) / 2;
+}
+
 test('logLevels reproduces np.logspace(-0.2, 8, 30)', () => {
   const levels = logLevels({ min: 10 ** -0.2, max: 1e8, count: 30 });
   assert.equal(levels.length, 30);
@@ -74,7 +91,10 @@ test('levelRegions accepts a flat Float64Array and rejects ragged rows', () => {
 test('lossSurfaceChart: 30 log-spaced levels from 10^-0.2 to 1e8 on a clamped log viridis scale', () => {
   const spec: Json = lossSurfaceChart({ grid: bowlGrid(100) });
   const contour = spec.layer[0];
-  assert.equal(contour.mark.type, 'geoshape');
+  // One custom-shape point per level, its SVG path in panel pixels, drawn 1:1 from the corner.
+  assert.equal(contour.mark.type, 'point');
+  assert.equal(contour.mark.size, 4);
+  assert.deepEqual(contour.encoding.shape, { field: 'path', type: 'nominal', scale: null, legend: null });
   const color = contour.encoding.color;
   assert.equal(color.scale.type, 'log');
   assert.equal(color.scale.scheme, 'viridis');
@@ -83,7 +103,7 @@ test('lossSurfaceChart: 30 log-spaced levels from 10^-0.2 to 1e8 on a clamped lo
   assert.equal(color.scale.domain[1], 1e8);
   assert.equal(color.legend.title, 'ξ');
   assert.deepEqual(color.legend.values, [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8]);
-  const levels = contour.data.values.map((f: Json) => f.properties.level);
+  const levels = contour.data.values.map((f: Json) => f.level);
   const expected = logLevels({ min: 10 ** -0.2, max: 1e8, count: 30 });
   // The bowl spans 1 … 1.8e7, so every level up to 1e7 has a region; each feature is one level.
   assert.equal(levels.length, expected.filter((l) => l <= 1.8e7).length);
@@ -96,16 +116,16 @@ test('lossSurfaceChart: the filled regions cover the grid like the grid values d
   const spec: Json = lossSurfaceChart({ grid, width: 300, height: 300 });
   const features = spec.layer[0].data.values;
   // The lowest level covers the whole panel (values below the levels clamp to the first colour).
-  assert.equal(polygonsArea(features[0].geometry.coordinates), 300 * 300);
+  assert.equal(pathArea(features[0].path), 300 * 300);
   const flat = grid.values.flat();
   for (const f of features.slice(1)) {
-    const share = polygonsArea(f.geometry.coordinates) / (300 * 300);
-    const cells = flat.filter((v) => v >= f.properties.level).length / flat.length;
-    assert.ok(Math.abs(share - cells) < 0.03, `level ${f.properties.level}: area ${share.toFixed(3)} vs cells ${cells.toFixed(3)}`);
+    const share = pathArea(f.path) / (300 * 300);
+    const cells = flat.filter((v) => v >= f.level).length / flat.length;
+    assert.ok(Math.abs(share - cells) < 0.03, `level ${f.level}: area ${share.toFixed(3)} vs cells ${cells.toFixed(3)}`);
   }
   // Vertices stay inside the panel.
   for (const f of features) {
-    for (const polygon of f.geometry.coordinates) for (const ring of polygon) for (const [x, y] of ring) {
+    for (const ring of pathRings(f.path)) for (const [x, y] of ring) {
       assert.ok(x >= 0 && x <= 300 && y >= 0 && y <= 300, `vertex (${x}, ${y})`);
     }
   }
@@ -155,9 +175,9 @@ test('lossSurfaceChart: overflowed losses (Infinity, NaN) count as above every l
   const spec: Json = lossSurfaceChart({ grid: { xs, ys: xs, values } });
   const features = spec.layer[0].data.values;
   const top = features[features.length - 1];
-  assert.equal(top.properties.level, 1e8, 'the overflowed points reach the top level');
-  const coords = JSON.stringify(features.map((f: Json) => f.geometry.coordinates));
-  assert.ok(!coords.includes('null'), 'no NaN coordinates');
+  assert.equal(top.level, 1e8, 'the overflowed points reach the top level');
+  const coords = features.map((f: Json) => f.path).join('');
+  assert.ok(!/null|NaN|undefined/.test(coords), 'no NaN coordinates');
 });
 
 test('lossSurfaceChart refuses unknown options and malformed input, naming them', () => {

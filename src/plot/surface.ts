@@ -8,10 +8,17 @@
  * band edge (clearly so on 004's 50×50 grid), draw 10 000 rects per panel and seam under
  * anti-aliasing; level polygons (src/plot/contours.ts) look like the original and are ≤ 30 paths
  * per panel (lab 003's 100×100 figure: ~160 kB of JSON, ~0.2 s to PNG).
- * Vega-Lite has no polygon mark with axes, so each level's region is a GeoJSON MultiPolygon
- * drawn by `geoshape` through an identity projection in the panel's own pixel coordinates, under
- * an invisible layer that carries the data axes. The price: the polygons are laid out for the
- * given width/height, so resize by rebuilding the spec.
+ * Vega-Lite has no polygon mark with axes, so each level's region is one SVG path string in the
+ * panel's own pixel coordinates, drawn as the custom shape of a single point mark (Vega scales a
+ * custom shape by √size / 2: size 4 draws it 1:1 from the panel's corner), under an invisible layer
+ * that carries the data axes. A string, not GeoJSON coordinate arrays: the notebook stores the
+ * spec as indented JSON, which put every coordinate on a line of its own (a 180 kB figure took
+ * 760 kB of the .ipynb); a path string stays one line. The price: the polygons are laid out for
+ * the given width/height, so resize by rebuilding the spec.
+ *
+ * Explorable parts (Vega-Lite params and tooltips, no kernel needed): tooltips with w_x, w_rec and
+ * ξ from a coarse grid of invisible hover cells; an `iteration` slider moving a star along the
+ * optimiser's path; the `usermeta.bpttLab` marker of src/plot/explorable.ts.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Field } from 'vega-lite/build/src/channeldef';
@@ -112,11 +119,11 @@ export function lossSurfaceChart(options: LossSurfaceChartOptions): TopLevelSpec
   const xTitle = options.xTitle ?? 'w_in';
   const yTitle = options.yTitle ?? 'w_rec';
 
-  // Data → panel pixels (y up), the frame the identity projection draws in.
+  // Data → panel pixels (y up), the frame the region paths are drawn in.
   const px = (x: number): number => roundDecimals(((x - x0) / (x1 - x0)) * width, 2);
   const py = (y: number): number => roundDecimals((1 - (y - y0) / (y1 - y0)) * height, 2);
   const regions = levelRegions(grid, levels, where);
-  const features = [];
+  const regionRows: { level: number; path: string }[] = [];
   for (let k = 0; k < regions.length; k++) {
     // Values below the lowest level clamp to its colour: the lowest region is the whole panel.
     const polygons: Polygon[] = k === 0
@@ -126,23 +133,22 @@ export function lossSurfaceChart(options: LossSurfaceChartOptions): TopLevelSpec
       .map((polygon) => polygon.map((ring) => compactRing(ring, px, py)).filter((ring) => ring.length >= 4))
       .filter((polygon) => polygon.length > 0);
     if (coordinates.length === 0) continue;
-    features.push({
-      type: 'Feature',
-      properties: { level: regions[k].level },
-      geometry: { type: 'MultiPolygon', coordinates },
-    });
+    regionRows.push({ level: regions[k].level, path: svgPath(coordinates) });
   }
 
   const colorTicks: number[] = [];
   for (let e = Math.ceil(Math.log10(levels[0]) - 1e-9); e <= Math.floor(Math.log10(levels[levels.length - 1]) + 1e-9); e++) colorTicks.push(10 ** e);
 
   const contourLayer: UnitSpec<Field> = {
-    data: { values: features },
-    mark: { type: 'geoshape', strokeWidth: 0 },
-    projection: { type: 'identity', scale: 1, translate: [0, 0] },
+    data: { values: regionRows },
+    mark: { type: 'point', filled: true, opacity: 1, strokeWidth: 0, size: 4 },
     encoding: {
+      // The panel's top-left corner, in pixels: the path's coordinates are relative to it.
+      x: { value: 0 },
+      y: { value: 0 },
+      shape: { field: 'path', type: 'nominal', scale: null, legend: null },
       color: {
-        field: 'properties.level',
+        field: 'level',
         type: 'quantitative',
         title: 'ξ',
         // Each band takes the colour of its lower level, as contourf does; outside the levels clamp.
@@ -161,10 +167,9 @@ export function lossSurfaceChart(options: LossSurfaceChartOptions): TopLevelSpec
           titleOrient: 'right',
           titleAnchor: 'middle',
           titleBaseline: 'middle',
-          // Upright like the original (rotation=0). Vega-Lite 5 has no legend titleAngle but
-          // passes a legend's `encode` through to Vega (not in its types; test/plot.test.ts
-          // checks the compiled output so an upgrade that drops it shows up).
-          ...({ encode: { title: { update: { angle: { value: 0 } } } } } as object),
+          // Upright like the original (rotation=0): Vega-Lite 5 has no legend titleAngle, but its
+          // legend `encoding` sets the title's Vega angle (test/plot.test.ts checks the compiled output).
+          encoding: { title: { angle: { value: 0 } } },
         },
       },
     },
@@ -309,6 +314,8 @@ export function lossSurfaceChart(options: LossSurfaceChartOptions): TopLevelSpec
     width,
     height,
     layer: layers,
+    // The regions' path shapes and the trajectory's legend symbol are two unrelated shape channels.
+    resolve: { scale: { shape: 'independent' }, legend: { shape: 'independent' } },
     usermeta: surfaceUsermeta({ panels: [panel], lossOffset, trajectory: trajectoryInfo ?? null }),
   };
   return spec as TopLevelSpec;
@@ -482,6 +489,17 @@ function leastCrowdedCorner(
     if (count < bestCount) { best = corner; bestCount = count; }
   }
   return best;
+}
+
+/**
+ * Polygons (outer ring, then holes; each ring closed) → one SVG path: "M x,y L … Z" per ring, the
+ * repeated closing point dropped (Z closes). Filled with the nonzero rule, as the polygons' holes
+ * wind against their outer rings.
+ */
+function svgPath(polygons: [number, number][][][]): string {
+  return polygons
+    .flatMap((polygon) => polygon.map((ring) => `M${ring.slice(0, -1).map(([x, y]) => `${x},${y}`).join('L')}Z`))
+    .join('');
 }
 
 /** Ring → pixel coordinates, without repeated or collinear points (straight edges need 2). */
