@@ -20,7 +20,8 @@ export * from "./datasets/ecg5000";
 
 // ---- models (one namespace per model: lab.linearRnn.forwardStates, …)
 export * as linearRnn from "./models/linear-rnn";
-export type { LinearRnnParams } from "./models/linear-rnn";
+export { LinearRnn } from "./models/linear-rnn";
+export type { LinearRnnParams, LinearRnnBatch } from "./models/linear-rnn";
 // lab 000 models:
 export { ssnn, ssnnForward, ssnnBptt, ssnnLastOutputLoss, ssnnSizes, ssnnRollOut, observabilityMatrix, observabilityDeterminant } from "./models/ssnn";
 export type { Ssnn, SsnnParams, SsnnBatch, SsnnOptions, SsnnSizes, SsnnForward, SsnnGradients, SsnnLastOutputLoss, RollOutOptions } from "./models/ssnn";

@@ -99,7 +99,7 @@ describe("wrong input shapes and widths, every model", () => {
       error("RangeError", "linear RNN input X must be [batch, time] (one scalar input per step), got shape [2, 5, 3]"),
     );
     assert.throws(
-      () => linearRnn.lossAndGradients(ndarray([2, 5]), [1, 2, 3], { wx: 1, wRec: 1 }),
+      () => new linearRnn.LinearRnn({ wx: 1, wRec: 1 }).lossAndGradients({ x: ndarray([2, 5]), y: [1, 2, 3] }),
       error("RangeError", "linear RNN targets have 3 values for a batch of 2 sequences"),
     );
   });
@@ -192,7 +192,7 @@ describe("unknown options and parameters", () => {
     const grid = lossSurface({ x: [0, 1], y: [0, 1], n: 3, loss: (a, b) => a + b });
     assert.throws(
       () => lossSurfaceChart({ grid, colour: "red" } as never),
-      error("Error", "lossSurfaceChart: unknown option colour; options are grid, points, trajectory, title, xTitle, yTitle, levels, width, height"),
+      error("Error", "lossSurfaceChart: unknown option colour; options are grid, points, trajectory, title, xTitle, yTitle, levels, width, height, lossOffset, tooltipCells"),
     );
   });
   test("initBackend: an unknown option, an unknown backend, a bad BPTT_BACKEND", async () => {

@@ -30,6 +30,23 @@ function polygonsArea(polygons: Polygon[]): number {
   return polygons.reduce((sum, [outer, ...holes]) => sum + ringArea(outer) - holes.reduce((h, r) => h + ringArea(r), 0), 0);
 }
 
+/** The rings of a loss-surface region's SVG path ("M x,y L x,y … Z" per ring), each closed again. */
+function pathRings(path: string): [number, number][][] {
+  return path.split('Z').filter((r) => r !== '').map((r) => {
+    const ring = r.slice(1).split('L').map((p) => p.split(',').map(Number) as [number, number]);
+    return [...ring, ring[0]];
+  });
+}
+
+/** Area filled by a path under the nonzero rule, its holes winding against their outer rings. */
+function pathArea(path: string): number {
+  let signed = 0;
+  for (const ring of pathRings(path)) {
+    for (let i = 1; i < ring.length; i++) signed += ring[i - 1][0] * ring[i][1] - ring[i][0] * ring[i - 1][1];
+  }
+  return Math.abs(signed) / 2;
+}
+
 test('logLevels reproduces np.logspace(-0.2, 8, 30)', () => {
   const levels = logLevels({ min: 10 ** -0.2, max: 1e8, count: 30 });
   assert.equal(levels.length, 30);
@@ -74,7 +91,10 @@ test('levelRegions accepts a flat Float64Array and rejects ragged rows', () => {
 test('lossSurfaceChart: 30 log-spaced levels from 10^-0.2 to 1e8 on a clamped log viridis scale', () => {
   const spec: Json = lossSurfaceChart({ grid: bowlGrid(100) });
   const contour = spec.layer[0];
-  assert.equal(contour.mark.type, 'geoshape');
+  // One custom-shape point per level, its SVG path in panel pixels, drawn 1:1 from the corner.
+  assert.equal(contour.mark.type, 'point');
+  assert.equal(contour.mark.size, 4);
+  assert.deepEqual(contour.encoding.shape, { field: 'path', type: 'nominal', scale: null, legend: null });
   const color = contour.encoding.color;
   assert.equal(color.scale.type, 'log');
   assert.equal(color.scale.scheme, 'viridis');
@@ -83,7 +103,7 @@ test('lossSurfaceChart: 30 log-spaced levels from 10^-0.2 to 1e8 on a clamped lo
   assert.equal(color.scale.domain[1], 1e8);
   assert.equal(color.legend.title, 'ξ');
   assert.deepEqual(color.legend.values, [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8]);
-  const levels = contour.data.values.map((f: Json) => f.properties.level);
+  const levels = contour.data.values.map((f: Json) => f.level);
   const expected = logLevels({ min: 10 ** -0.2, max: 1e8, count: 30 });
   // The bowl spans 1 … 1.8e7, so every level up to 1e7 has a region; each feature is one level.
   assert.equal(levels.length, expected.filter((l) => l <= 1.8e7).length);
@@ -96,16 +116,16 @@ test('lossSurfaceChart: the filled regions cover the grid like the grid values d
   const spec: Json = lossSurfaceChart({ grid, width: 300, height: 300 });
   const features = spec.layer[0].data.values;
   // The lowest level covers the whole panel (values below the levels clamp to the first colour).
-  assert.equal(polygonsArea(features[0].geometry.coordinates), 300 * 300);
+  assert.equal(pathArea(features[0].path), 300 * 300);
   const flat = grid.values.flat();
   for (const f of features.slice(1)) {
-    const share = polygonsArea(f.geometry.coordinates) / (300 * 300);
-    const cells = flat.filter((v) => v >= f.properties.level).length / flat.length;
-    assert.ok(Math.abs(share - cells) < 0.03, `level ${f.properties.level}: area ${share.toFixed(3)} vs cells ${cells.toFixed(3)}`);
+    const share = pathArea(f.path) / (300 * 300);
+    const cells = flat.filter((v) => v >= f.level).length / flat.length;
+    assert.ok(Math.abs(share - cells) < 0.03, `level ${f.level}: area ${share.toFixed(3)} vs cells ${cells.toFixed(3)}`);
   }
   // Vertices stay inside the panel.
   for (const f of features) {
-    for (const polygon of f.geometry.coordinates) for (const ring of polygon) for (const [x, y] of ring) {
+    for (const ring of pathRings(f.path)) for (const [x, y] of ring) {
       assert.ok(x >= 0 && x <= 300 && y >= 0 && y <= 300, `vertex (${x}, ${y})`);
     }
   }
@@ -119,7 +139,7 @@ test('lossSurfaceChart: axes w_in / w_rec span the grid; points keep their colou
   assert.equal(axes.y.title, 'w_rec');
   assert.deepEqual(axes.x.scale.domain, [-3, 3]);
   assert.deepEqual(axes.y.scale.domain, [-3, 3]);
-  const dots = spec.layer[2];
+  const dots = spec.layer[3]; // after the contours, the axes and the tooltip cells
   assert.equal(dots.mark.type, 'point');
   assert.deepEqual(dots.data.values, [
     { x: 2, y: 1, color: '#ff0000' }, { x: 1, y: 2, color: '#0000ff' },
@@ -131,18 +151,22 @@ test('lossSurfaceChart: axes w_in / w_rec span the grid; points keep their colou
 test('lossSurfaceChart: trajectory dots, a star on the last point, legend "RProp iterations"', () => {
   const trajectory = { points: [[-1.5, 2], [-1.4, 1.9], [1.6779, 0.9398]] as [number, number][], label: 'RProp iterations' };
   const spec: Json = lossSurfaceChart({ grid: bowlGrid(20), trajectory });
-  const [dots, star] = spec.layer.slice(2);
-  assert.deepEqual(dots.data.values, [{ x: -1.5, y: 2 }, { x: -1.4, y: 1.9 }, { x: 1.6779, y: 0.9398 }]);
+  const [dots, star] = spec.layer.slice(3);
+  // The path is one named dataset (stored once however many panels draw it).
+  assert.deepEqual(spec.datasets.trajectory, [{ iteration: 0, w_x: -1.5, w_rec: 2 }, { iteration: 1, w_x: -1.4, w_rec: 1.9 }, { iteration: 2, w_x: 1.6779, w_rec: 0.9398 }]);
+  assert.deepEqual(dots.data, { name: 'trajectory' });
   assert.equal(dots.mark.color, 'white');
   assert.equal(dots.encoding.shape.datum, 'RProp iterations');
-  assert.deepEqual(star.data.values, [{ x: 1.6779, y: 0.9398 }]);
+  // The star marks the iterate the slider picks, at first the last one.
+  assert.deepEqual(star.transform, [{ filter: 'datum.iteration == iteration' }]);
+  assert.equal(spec.params[0].value, 2);
   assert.equal(star.mark.shape, STAR_SHAPE);
   assert.equal(star.mark.fill, 'white');
   assert.equal(star.mark.stroke, 'black');
   // Without a label there is no legend entry; star: false drops the star.
   const plain: Json = lossSurfaceChart({ grid: bowlGrid(20), trajectory: { points: trajectory.points, star: false } });
-  assert.equal(plain.layer.length, 3);
-  assert.equal(plain.layer[2].encoding.shape, undefined);
+  assert.equal(plain.layer.length, 4);
+  assert.equal(plain.layer[3].encoding.shape, undefined);
 });
 
 test('lossSurfaceChart: overflowed losses (Infinity, NaN) count as above every level', () => {
@@ -151,9 +175,9 @@ test('lossSurfaceChart: overflowed losses (Infinity, NaN) count as above every l
   const spec: Json = lossSurfaceChart({ grid: { xs, ys: xs, values } });
   const features = spec.layer[0].data.values;
   const top = features[features.length - 1];
-  assert.equal(top.properties.level, 1e8, 'the overflowed points reach the top level');
-  const coords = JSON.stringify(features.map((f: Json) => f.geometry.coordinates));
-  assert.ok(!coords.includes('null'), 'no NaN coordinates');
+  assert.equal(top.level, 1e8, 'the overflowed points reach the top level');
+  const coords = features.map((f: Json) => f.path).join('');
+  assert.ok(!/null|NaN|undefined/.test(coords), 'no NaN coordinates');
 });
 
 test('lossSurfaceChart refuses unknown options and malformed input, naming them', () => {
@@ -214,20 +238,22 @@ test('gradientOverTimeChart: symlog y, reversed x from 0 to −n, ticks and colo
     { wx: 2, wRec: 1, color: 'r', values: linspace(-20, 2, 11) },
     { wx: 1.2, wRec: 0.997, color: 'm', values: Array.from({ length: 11 }, (_, k) => -(2 ** (10 - k)) * 1e5) },
   ];
-  const spec: Json = gradientOverTimeChart({ curves });
+  const chart: Json = gradientOverTimeChart({ curves });
+  const spec = { ...chart, ...chart.layer[0] }; // the lines; layer[1] holds the tooltip points
   assert.equal(spec.encoding.y.scale.type, 'symlog');
   assert.deepEqual(spec.encoding.x.scale.domain, [-10, 0]);
   assert.equal(spec.encoding.x.scale.reverse, true, '0 on the left, like xlim(0, -n)');
   assert.deepEqual(spec.encoding.x.axis.values, [0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10]);
-  // Ticks from the original's list that fall inside the data (−1.024e8 … 2).
-  assert.deepEqual(spec.encoding.y.axis.values, [0, -1e2, -1e4, -1e6, -1e8]);
+  // Ticks from the original's list that fall inside the data (−1.024e8 … 2), the positive half
+  // widened to its first tick so that both halves are labelled.
+  assert.deepEqual(spec.encoding.y.axis.values, [1e2, 0, -1e2, -1e4, -1e6, -1e8]);
   assert.match(spec.encoding.y.axis.labelExpr, /datum\.value === -100000000 \? '−10⁸'/);
   assert.deepEqual(spec.encoding.color.scale, { domain: ['(2, 1)', '(1.2, 0.997)'], range: ['#ff0000', '#bf00bf'] });
   assert.equal(spec.encoding.color.legend.title, '(w_x, w_rec)');
   assert.deepEqual(spec.title.text, ['Unstability of gradient in backward propagation.', '(backpropagate from left to right)']);
   const first = spec.data.values[0];
   assert.deepEqual(first, { series: '(2, 1)', x: -10, y: -20 });
-  assert.deepEqual(compileSpec(spec).warnings, []);
+  assert.deepEqual(compileSpec(chart).warnings, []);
   assert.throws(() => gradientOverTimeChart({ curves, ylim: [0, 1] } as Json), /gradientOverTimeChart: unknown option ylim/);
   assert.throws(() => gradientOverTimeChart({ curves: [curves[0], { ...curves[1], values: [1, 2] }] }), /curves\[1\]\.values has 2 timesteps but curves\[0\] has 11/);
 });

@@ -1,6 +1,7 @@
 /**
  * bptt-lab's side of labs 003 and 004 in `npm run bench`: the notebooks' loss-surface figure and
- * RProp loop on the two-weight linear RNN (notebooks/003-*.ipynb, 004-*.ipynb), same data and sizes.
+ * RProp run on the two-weight linear RNN (notebooks/003-*.ipynb, 004-*.ipynb), same data and sizes,
+ * through the same library calls (LinearRnn, lossPlusOne, lossSurface; RProp driven by train).
  * Sections:
  *   003-surface  loss + 1 on [−3, 3]² and [−0.1, 2.1]², 100 × 100 each (grid=N)
  *   003-rprop    RProp from (−2, 2), step 0.003, initial signs (−1, 1), 300 iterations
@@ -10,41 +11,43 @@
  */
 import { type Lab, main, num } from "./harness";
 
-type Data = { X: ReturnType<Lab["bitSequences"]>["X"]; t: ArrayLike<number> };
+type Batch = { x: ReturnType<Lab["bitSequences"]>["X"]; y: ArrayLike<number> };
 
-function surface(data: (lab: Lab) => Data, n: number) {
+function surface(data: (lab: Lab) => Batch, n: number) {
   return (lab: Lab, options: Record<string, string | number>) => {
-    const { X, t } = data(lab);
+    const batch = data(lab);
     const grid = num(options, "grid", n);
-    const { forwardStates, outputs, mseLoss } = lab.linearRnn;
     return () => {
-      const lossPlusOne = (wx: number, wRec: number) => mseLoss(outputs(forwardStates(X, { wx, wRec })), t) + 1;
-      const overview = lab.lossSurface({ x: [-3, 3], y: [-3, 3], n: grid, loss: lossPlusOne });
-      const zoom = lab.lossSurface({ x: [-0.1, 2.1], y: [-0.1, 2.1], n: grid, loss: lossPlusOne });
+      const loss = lab.lossPlusOne(new lab.LinearRnn({ wx: 0, wRec: 0 }), batch);
+      const overview = lab.lossSurface({ x: [-3, 3], y: [-3, 3], n: grid, loss });
+      const zoom = lab.lossSurface({ x: [-0.1, 2.1], y: [-0.1, 2.1], n: grid, loss });
       return { grid, maxLossPlusOne: Math.max(...overview.values), zoomMin: Math.min(...zoom.values) - 1 };
     };
   };
 }
 
-function rprop(data: (lab: Lab) => Data, start: { wx: number; wRec: number }, initialStep: number, initialSign: { wx: number; wRec: number }, iterations: number) {
+function rprop(data: (lab: Lab) => Batch, start: { wx: number; wRec: number }, initialStep: number, initialSign: { wx: number; wRec: number }, iterations: number) {
   return (lab: Lab) => {
-    const { X, t } = data(lab);
-    return () => {
-      const rp = new lab.RProp({ etaPlus: 1.2, etaMinus: 0.5, initialStep, initialSign });
-      let W = { ...start };
-      const lsOfWs: [number, number][] = [[W.wx, W.wRec]];
-      for (let i = 0; i < iterations; i++) {
-        const { grads } = lab.linearRnn.lossAndGradients(X, t, W);
-        W = rp.step(W, grads);
-        lsOfWs.push([W.wx, W.wRec]);
-      }
-      return { iterations, wx: W.wx, wRec: W.wRec };
+    const batch = data(lab);
+    return async () => {
+      const model = new lab.LinearRnn(start);
+      const optimizer = new lab.RProp({ etaPlus: 1.2, etaMinus: 0.5, initialStep, initialSign });
+      const path = lab.weightPath(model);
+      await lab.train({ model, optimizer, epochs: iterations, batches: () => [batch], onEpochEnd: path.onEpochEnd, progress: false });
+      const { wx, wRec } = model.weights();
+      return { iterations, wx, wRec, points: path.points.length };
     };
   };
 }
 
-const data003 = (lab: Lab): Data => lab.bitSequences({ samples: 20, sequenceLength: 10, seed: 1 });
-const data004 = (lab: Lab): Data => lab.thirdsSequences({ samples: 30, sequenceLength: 20, seed: 61185 });
+const data003 = (lab: Lab): Batch => {
+  const { X, t } = lab.bitSequences({ samples: 20, sequenceLength: 10, seed: 1 });
+  return { x: X, y: t };
+};
+const data004 = (lab: Lab): Batch => {
+  const { X, t } = lab.thirdsSequences({ samples: 30, sequenceLength: 20, seed: 61185 });
+  return { x: X, y: t };
+};
 
 main(__filename, {
   "003-surface": surface(data003, 100),

@@ -1,21 +1,37 @@
 /**
  * The two-parameter linear RNN of labs 003 and 004:
  *
- *   s_k = x_k · w_x + s_{k−1} · w_rec,   s_0 = 0,   y = s_n,   ξ = mean_i (y_i − t_i)²
+ *   s_k = x_k · w_x + s_{k−1} · w_rec,   s_0 = 0,   y = s_n,   ξ = mean_i (t_i − y_i)²
  *
  * It has no non-linearity, so the gradient reaching step k is the output gradient times w_rec^(n−k):
  * the smallest net that shows gradients vanishing (|w_rec| < 1) or exploding (|w_rec| > 1) through time.
- * Forward (float64, as NumPy), the hand-derived backward beside it, and the same loss in
- * TensorFlow.js for the autodiff check. Introduced in lab 003.
+ *
+ * The file reads top to bottom like the original lab: the forward pass (`updateState`,
+ * `forwardStates`), the loss, the output gradient and the backward pass (`backwardGradient`), each a
+ * plain float64 loop over the equation it cites; notebooks 003 and 004 show them with
+ * `lab.showSource`. They are the reference BPTT and, the net being this small, also the path that
+ * trains: `LinearRnn` wraps them in the model contract (src/models/model.ts) for `train`,
+ * `gradCheck` and the bench, and writes the same loss in TensorFlow.js ops for the autodiff check.
+ * Introduced in lab 003.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tfCore from "@tensorflow/tfjs-core";
 import { type NdArray, type ParamSet, assertRank, ndarray } from "../ndarray";
+import type { LossAndGradients, Model, Tf } from "./model";
 
+/** The two weights as plain numbers (what the equations and the charts use). */
 export interface LinearRnnParams {
   /** Input weight w_x. */
   wx: number;
   /** Recurrent weight w_rec. */
   wRec: number;
+}
+
+/** One batch of labs 003/004: sequences and their targets. */
+export interface LinearRnnBatch {
+  /** Inputs x_k, [batch, time]: one scalar per step. */
+  x: NdArray;
+  /** Targets t_i (the sums of the sequences), [batch]. */
+  y: ArrayLike<number>;
 }
 
 function checkInputs(X: NdArray, targets?: ArrayLike<number>): void {
@@ -35,17 +51,17 @@ export function updateState(xk: number, sPrev: number, { wx, wRec }: LinearRnnPa
 }
 
 /**
- * Unfolds the net over time. X: [batch, time]. Returns S: [batch, time + 1], S[:, 0] = 0 and
- * S[:, time] the outputs (the backward pass needs every state).
+ * Unfolds the net over time and keeps every state, since the backward pass needs them.
+ * X: [batch, time]. Returns S: [batch, time + 1], S[:, 0] = s_0 = 0 and S[:, time] = y.
  */
 export function forwardStates(X: NdArray, params: LinearRnnParams): NdArray {
   checkInputs(X);
-  const [batch, time] = X.shape;
-  const S = ndarray([batch, time + 1]); // (B, T+1)
+  const [batch, n] = X.shape;
+  const S = ndarray([batch, n + 1]); // (B, n+1), zeros: s_0 = 0
   for (let i = 0; i < batch; i++) {
-    for (let k = 0; k < time; k++) {
-      S.data[i * (time + 1) + k + 1] = updateState(X.data[i * time + k], S.data[i * (time + 1) + k], params);
-    }
+    const x = X.data.subarray(i * n, (i + 1) * n); // x_1 … x_n of sequence i (x[k−1] is x_k)
+    const s = S.data.subarray(i * (n + 1), (i + 1) * (n + 1)); // s_0 … s_n of sequence i
+    for (let k = 1; k <= n; k++) s[k] = updateState(x[k - 1], s[k - 1], params);
   }
   return S;
 }
@@ -65,7 +81,7 @@ export function mseLoss(y: ArrayLike<number>, t: ArrayLike<number>): number {
   return s / y.length;
 }
 
-/** ∂(y_i − t_i)²/∂y_i = 2(y_i − t_i), per sequence (the batch mean is taken in the backward pass). */
+/** ∂(y_i − t_i)²/∂y_i = 2(y_i − t_i), per sequence (the backward pass takes the batch mean). */
 export function outputGradient(y: ArrayLike<number>, t: ArrayLike<number>): Float64Array {
   return Float64Array.from({ length: y.length }, (_, i) => 2 * (y[i] - t[i]));
 }
@@ -74,8 +90,8 @@ export interface LinearRnnBackward {
   /** ∂ξ/∂w_x and ∂ξ/∂w_rec of the batch-mean loss. */
   grads: LinearRnnParams;
   /**
-   * [batch, time + 1]: entry (i, k) is ∂(y_i − t_i)²/∂s_k for sequence i, the per-sequence gradient
-   * that flows back to step k (column `time` is the output gradient itself).
+   * [batch, time + 1]: entry (i, k) is g_k = ∂(y_i − t_i)²/∂s_k for sequence i, the per-sequence
+   * gradient that flows back to step k (column `time` is the output gradient itself).
    */
   gradOverTime: NdArray;
 }
@@ -83,30 +99,32 @@ export interface LinearRnnBackward {
 /**
  * Backpropagation through time. With g_k = ∂(y − t)²/∂s_k:
  *   g_n = 2(y − t);   g_{k−1} = g_k · w_rec                      (∂s_k/∂s_{k−1} = w_rec)
- *   ∂ξ/∂w_x   = mean_i Σ_k g_k · x_k                             (∂s_k/∂w_x  = x_k)
- *   ∂ξ/∂w_rec = mean_i Σ_k g_k · s_{k−1}                         (∂s_k/∂w_rec = s_{k−1})
- * X: [batch, time]; S: [batch, time + 1] from forwardStates; gradOut: [batch].
+ *   ∂ξ/∂w_x   = Σ_k mean_i g_k · x_k                             (∂s_k/∂w_x  = x_k)
+ *   ∂ξ/∂w_rec = Σ_k mean_i g_k · s_{k−1}                         (∂s_k/∂w_rec = s_{k−1})
+ * X: [batch, time]; S: [batch, time + 1] from forwardStates; gradOut: [batch] from outputGradient.
  */
 export function backwardGradient(X: NdArray, S: NdArray, gradOut: ArrayLike<number>, wRec: number): LinearRnnBackward {
   checkInputs(X, gradOut);
-  const [batch, time] = X.shape;
-  if (S.shape[0] !== batch || S.shape[1] !== time + 1) {
-    throw new RangeError(`states S must be [${batch}, ${time + 1}] for X [${batch}, ${time}], got [${S.shape.join(", ")}]`);
+  const [batch, n] = X.shape;
+  if (S.shape[0] !== batch || S.shape[1] !== n + 1) {
+    throw new RangeError(`states S must be [${batch}, ${n + 1}] for X [${batch}, ${n}], got [${S.shape.join(", ")}]`);
   }
-  const G = ndarray([batch, time + 1]); // (B, T+1)
-  const T1 = time + 1;
-  for (let i = 0; i < batch; i++) G.data[i * T1 + time] = gradOut[i];
+  const x = (i: number, k: number) => X.data[i * n + k - 1]; // x_k of sequence i, k = 1 … n
+  const s = (i: number, k: number) => S.data[i * (n + 1) + k]; // s_k of sequence i, k = 0 … n
+  const G = ndarray([batch, n + 1]); // (B, n+1): g_k of every sequence and step
+  const g = (i: number, k: number) => i * (n + 1) + k; // where g_k of sequence i sits in G
+  for (let i = 0; i < batch; i++) G.data[g(i, n)] = gradOut[i]; // g_n = 2(y − t)
   let wxGrad = 0;
   let wRecGrad = 0;
   // Time outer, batch inner, a batch mean per step: the original's order of summation.
-  for (let k = time; k > 0; k--) {
+  for (let k = n; k >= 1; k--) {
     let wxStep = 0;
     let wRecStep = 0;
     for (let i = 0; i < batch; i++) {
-      const g = G.data[i * T1 + k];
-      wxStep += g * X.data[i * time + k - 1];
-      wRecStep += g * S.data[i * T1 + k - 1];
-      G.data[i * T1 + k - 1] = g * wRec;
+      const gk = G.data[g(i, k)];
+      wxStep += gk * x(i, k); // g_k · ∂s_k/∂w_x
+      wRecStep += gk * s(i, k - 1); // g_k · ∂s_k/∂w_rec
+      G.data[g(i, k - 1)] = gk * wRec; // g_{k−1} = g_k · ∂s_k/∂s_{k−1}
     }
     wxGrad += wxStep / batch;
     wRecGrad += wRecStep / batch;
@@ -114,40 +132,11 @@ export function backwardGradient(X: NdArray, S: NdArray, gradOut: ArrayLike<numb
   return { grads: { wx: wxGrad, wRec: wRecGrad }, gradOverTime: G };
 }
 
-/** Loss and hand-derived gradients at `params`: what an optimiser step needs. */
-export function lossAndGradients(X: NdArray, targets: ArrayLike<number>, params: LinearRnnParams): { loss: number; grads: LinearRnnParams } {
-  checkInputs(X, targets);
-  const S = forwardStates(X, params);
-  const y = outputs(S);
-  const { grads } = backwardGradient(X, S, outputGradient(y, targets), params.wRec);
-  return { loss: mseLoss(y, targets), grads };
-}
-
 /**
- * The same loss in TensorFlow.js ops (float32), so autodiff can check the hand-derived gradients.
- * `params` holds the scalar tensors `wx` and `wRec` (keyed like toParamSet, as gradCheck passes them).
- */
-export function tfLoss(X: NdArray, targets: ArrayLike<number>, params: Record<string, tf.Tensor>): tf.Scalar {
-  checkInputs(X, targets);
-  for (const name of ["wx", "wRec"]) {
-    if (params[name] === undefined || params[name].size !== 1) throw new RangeError(`tfLoss: params.${name} must be a scalar tensor`);
-  }
-  const [batch, time] = X.shape;
-  return tf.tidy(() => {
-    const x = tf.tensor2d(Float32Array.from(X.data), [batch, time], "float32"); // (B, T)
-    let s: tf.Tensor1D = tf.zeros([batch]); // (B,)
-    for (let k = 0; k < time; k++) {
-      const xk = tf.squeeze(tf.slice(x, [0, k], [batch, 1]), [1]) as tf.Tensor1D; // (B,)
-      s = tf.add(tf.mul(xk, params.wx), tf.mul(s, params.wRec));
-    }
-    return tf.mean(tf.square(tf.sub(tf.tensor1d(Float32Array.from(targets)), s))) as tf.Scalar;
-  });
-}
-
-/**
- * ∂ξ/∂S_k summed over the batch, for k = 0 … time: what labs 003/004 plot as "gradient over time".
- * (The originals plotted N² times this: they broadcast the batch-summed output gradient to every
- * sequence, then summed over the batch again, and skipped the 1/N of the mean.)
+ * ∂ξ/∂S_k averaged over the batch (the batch mean of g_k, so ∂ of the mean loss), k = 0 … time:
+ * what labs 003/004 plot as "gradient over time". (The originals plotted N² times this: they
+ * broadcast the batch-summed output gradient to every sequence, then summed over the batch again,
+ * and skipped the 1/N of the mean.)
  */
 export function lossGradientOverTime(X: NdArray, targets: ArrayLike<number>, params: LinearRnnParams): Float64Array {
   checkInputs(X, targets);
@@ -159,12 +148,60 @@ export function lossGradientOverTime(X: NdArray, targets: ArrayLike<number>, par
   return out;
 }
 
-/** The two weights as a ParamSet of scalars (shape []), the form gradCheck and optimisers take. */
-export function toParamSet({ wx, wRec }: LinearRnnParams): ParamSet {
-  return { wx: ndarray([], [wx]), wRec: ndarray([], [wRec]) };
+/** The two weights of a ParamSet of scalars, refused with a one-line reason when malformed. */
+function weightsOf(params: ParamSet, where: string): LinearRnnParams {
+  for (const name of ["wx", "wRec"]) {
+    if (params[name]?.data.length !== 1) throw new RangeError(`${where}: params.${name} must be a scalar (shape []), got ${params[name] === undefined ? "nothing" : `shape [${params[name].shape.join(", ")}]`}`);
+  }
+  return { wx: params.wx.data[0], wRec: params.wRec.data[0] };
 }
 
-/** Back from a ParamSet of scalars. */
-export function fromParamSet(p: ParamSet): LinearRnnParams {
-  return { wx: p.wx.data[0], wRec: p.wRec.data[0] };
+/**
+ * The linear RNN in the model contract: parameters `wx` and `wRec` as scalars (shape []), the loss
+ * and hand-derived gradients of a batch by the functions above, and the same loss in TensorFlow.js.
+ * `train` steps an optimiser on `params` in place; `weights` reads them back as numbers.
+ */
+export class LinearRnn implements Model<LinearRnnBatch> {
+  readonly name = "linear RNN";
+  readonly params: ParamSet;
+
+  constructor(init: LinearRnnParams) {
+    if (!Number.isFinite(init?.wx) || !Number.isFinite(init?.wRec)) {
+      throw new TypeError(`LinearRnn: pass the starting weights as numbers, e.g. { wx: -2, wRec: 2 }`);
+    }
+    this.params = { wx: ndarray([], [init.wx]), wRec: ndarray([], [init.wRec]) };
+  }
+
+  /** The current weights (or those of `params`) as numbers. */
+  weights(params: ParamSet = this.params): LinearRnnParams {
+    return weightsOf(params, "LinearRnn.weights");
+  }
+
+  /** Forward, loss ξ and BPTT over a batch at `params` (default: the model's own). */
+  lossAndGradients({ x, y }: LinearRnnBatch, params: ParamSet = this.params): LossAndGradients {
+    checkInputs(x, y);
+    const w = weightsOf(params, "LinearRnn.lossAndGradients");
+    const S = forwardStates(x, w);
+    const out = outputs(S);
+    const { grads } = backwardGradient(x, S, outputGradient(out, y), w.wRec);
+    return { loss: mseLoss(out, y), grads: { wx: ndarray([], [grads.wx]), wRec: ndarray([], [grads.wRec]) } };
+  }
+
+  /** The same loss in TensorFlow.js ops (float32), for the autodiff check: `params` holds scalar tensors. */
+  tfLoss(tf: Tf, { x, y }: LinearRnnBatch, params: Record<string, tfCore.Tensor>): tfCore.Scalar {
+    checkInputs(x, y);
+    for (const name of ["wx", "wRec"]) {
+      if (params[name] === undefined || params[name].size !== 1) throw new RangeError(`LinearRnn.tfLoss: params.${name} must be a scalar tensor`);
+    }
+    const [batch, time] = x.shape;
+    return tf.tidy(() => {
+      const xs = tf.tensor2d(Float32Array.from(x.data), [batch, time], "float32"); // (B, T)
+      let s: tfCore.Tensor1D = tf.zeros([batch]); // (B,)
+      for (let k = 0; k < time; k++) {
+        const xk = tf.squeeze(tf.slice(xs, [0, k], [batch, 1]), [1]) as tfCore.Tensor1D; // (B,)
+        s = tf.add(tf.mul(xk, params.wx), tf.mul(s, params.wRec));
+      }
+      return tf.mean(tf.square(tf.sub(tf.tensor1d(Float32Array.from(y)), s))) as tfCore.Scalar;
+    });
+  }
 }

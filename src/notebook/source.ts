@@ -100,13 +100,15 @@ export function librarySource(target: ((...args: never[]) => unknown) | string, 
   return found[0];
 }
 
-/** Displays a library declaration's source in the notebook, highlighted, with its file and lines. */
-export function showSource(target: ((...args: never[]) => unknown) | string, options: { file?: string } = {}): LibrarySource {
+/**
+ * Displays a library declaration's source in the notebook, highlighted, with its file and lines.
+ * Returns nothing, so that a cell ending in it shows the code only (librarySource gives the text).
+ */
+export function showSource(target: ((...args: never[]) => unknown) | string, options: { file?: string } = {}): void {
   const source = librarySource(target, options);
   const where = `${source.file}, lines ${source.startLine}–${source.endLine}`;
   displayBundle({
     'text/markdown': `\`${where}\`\n\n\`\`\`typescript\n${source.code}\n\`\`\`\n`,
     'text/plain': `// ${where}\n${source.code}`,
   });
-  return source;
 }

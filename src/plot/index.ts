@@ -1,9 +1,15 @@
 /**
  * The chart builders (pure Vega-Lite specs), re-exported for src/index.ts.
  */
-export { lineChart, gradientOverTimeChart, GRADIENT_OVER_TIME_TITLE, powerOfTenLabel, powerOfTenLabelExpr, VEGA_LITE_SCHEMA } from './lines';
-export type { LineChartOptions, LineSeries, GradientCurve, GradientOverTimeOptions } from './lines';
-export { lossSurfaceChart, lossSurfaceFigure, DEFAULT_SURFACE_LEVELS, STAR_SHAPE } from './surface';
+export { lineChart, powerOfTenLabel, powerOfTenLabelExpr, VEGA_LITE_SCHEMA } from './lines';
+export type { LineChartOptions, LineSeries } from './lines';
+export { gradientOverTimeChart, GRADIENT_OVER_TIME_TITLE } from './gradient-over-time';
+export type { GradientCurve, GradientOverTimeOptions } from './gradient-over-time';
+export { withLineTooltips, HOVER_PARAM } from './line-tooltips';
+export type { LineTooltipOptions } from './line-tooltips';
+export { EMBED_OPTIONS, withEmbedOptions } from './explorable';
+export type { SurfaceMarker, SurfacePanelInfo, TrajectoryInfo } from './explorable';
+export { lossSurfaceChart, lossSurfaceFigure, DEFAULT_SURFACE_LEVELS, STAR_SHAPE, TRAJECTORY_DATASET, ITERATION_PARAM } from './surface';
 export type { LossSurfaceChartOptions, LossSurfaceFigureOptions, SurfacePoint, SurfaceTrajectory } from './surface';
 export { levelRegions, logLevels, flattenGrid } from './contours';
 export type { SurfaceGrid, LevelSpec, LevelRegion, Polygon, Ring } from './contours';

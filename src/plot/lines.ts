@@ -1,14 +1,15 @@
 /**
  * Line charts as plain Vega-Lite specs (built here, rendered in src/render, shown by src/notebook).
  * Used by notebooks 001 (accuracy per epoch), 002 (MSE on a log axis, accuracy), 003 (w_x and w_rec
- * per RProp iteration) and 003/004 (gradient over time on a symlog axis, `gradientOverTimeChart`).
+ * per RProp iteration) and, through src/plot/gradient-over-time.ts, 003/004 (gradient over time on
+ * a symlog axis).
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Axis } from 'vega-lite/build/src/axis';
 import type { Scale } from 'vega-lite/build/src/scale';
 import { resolveColor, TAB10 } from './colors';
 import {
-  describe, expectFinite, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
+  describe, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
   rejectUnknownOptions, roundSignificant,
 } from '../options';
 
@@ -168,85 +169,6 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
       },
     },
   };
-  return spec;
-}
-
-export interface GradientCurve {
-  /** The point's w_x (w_in); with wRec it labels the legend "(wx, wRec)" as the original does. */
-  wx: number;
-  wRec: number;
-  /** matplotlib letter or CSS colour of the point on the loss surface. */
-  color?: string;
-  /** ∂ξ/∂S_k summed over the batch, for k = −n … 0 (the original's grad_over_time.sum(axis=0)). */
-  values: NumberList;
-}
-
-export interface GradientOverTimeOptions {
-  curves: readonly GradientCurve[];
-  title?: string | readonly string[];
-  width?: number;
-  height?: number;
-  /** Default ±1e8, ±1e6, ±1e4, ±1e2 and 0, as in the original. */
-  yTicks?: NumberList;
-}
-
-const GRADIENT_OPTIONS = ['curves', 'title', 'width', 'height', 'yTicks'] as const;
-
-/** Original title of labs 003/004, on two lines like the matplotlib figure. */
-export const GRADIENT_OVER_TIME_TITLE = [
-  'Unstability of gradient in backward propagation.',
-  '(backpropagate from left to right)',
-] as const;
-
-/**
- * Gradient of the loss with respect to each state S_k, backpropagated from the output (k = 0, on
- * the left) to the first input (k = −n, on the right), one line per annotated point; symlog y.
- * Used by notebooks 003 and 004.
- */
-export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLevelSpec {
-  const where = 'gradientOverTimeChart';
-  rejectUnknownOptions(where, options, GRADIENT_OPTIONS);
-  const curves = options?.curves;
-  if (!Array.isArray(curves) || curves.length === 0) {
-    throw new TypeError(`${where}: curves must be a non-empty array of {wx, wRec, values}, got ${describe(curves)}`);
-  }
-  let steps = -1;
-  const series: LineSeries[] = curves.map((c, i) => {
-    rejectUnknownOptions(`${where}: curves[${i}]`, c, ['wx', 'wRec', 'color', 'values']);
-    expectFinite(where, `curves[${i}].wx`, c.wx);
-    expectFinite(where, `curves[${i}].wRec`, c.wRec);
-    const values = expectNumberList(where, `curves[${i}].values`, c.values, 2);
-    if (steps !== -1 && values.length !== steps) {
-      throw new RangeError(`${where}: curves[${i}].values has ${values.length} timesteps but curves[0] has ${steps}; all curves come from the same sequences`);
-    }
-    steps = values.length;
-    const n = values.length - 1;
-    return {
-      // Python's f'({wx}, {wRec})' prints 2 as "2" and 0.997 as "0.997", as String() does.
-      name: `(${String(c.wx)}, ${String(c.wRec)})`,
-      values,
-      x: Array.from({ length: values.length }, (_, k) => k - n),
-      ...(c.color === undefined ? {} : { color: c.color }),
-    };
-  });
-  const n = steps - 1;
-  const spec = lineChart({
-    series,
-    title: options.title ?? GRADIENT_OVER_TIME_TITLE,
-    xTitle: 'timestep k',
-    yTitle: '∂ξ/∂Sₖ',
-    yScale: 'symlog',
-    width: options.width ?? 420,
-    height: options.height ?? 260,
-    xDomain: [0, -n],
-    xTicks: Array.from({ length: n + 1 }, (_, k) => (k === 0 ? 0 : -k)), // no -0: it would print as "-0"
-    yTicks: options.yTicks ?? [1e8, 1e6, 1e4, 1e2, 0, -1e2, -1e4, -1e6, -1e8],
-    legendTitle: '(w_x, w_rec)',
-    strokeWidth: 1,
-  });
-  // The original writes ∂ξ/∂S_k upright beside the axis (ylabel rotation=0).
-  const yAxis = (spec as unknown as { encoding: { y: { axis: Axis } } }).encoding.y.axis;
-  Object.assign(yAxis, { titleAngle: 0, titleAlign: 'right', titleBaseline: 'middle', titleFontSize: 14 } satisfies Axis);
   return spec;
 }
 
