@@ -13,7 +13,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { BACKEND_NAMES, initBackend } from "../src/backend";
 import { gradCheck } from "../src/bptt/grad-check";
-import { chunkLossAndGrads, trainTruncated } from "../src/bptt/truncated";
+import { trainTruncated } from "../src/bptt/truncated";
 import { EchoData } from "../src/datasets/echo";
 import { loadEcg5000 } from "../src/datasets/ecg5000";
 import { gru } from "../src/models/gru";
@@ -149,7 +149,7 @@ describe("wrong input shapes and widths, every model", () => {
         error("RangeError", `${name}: state "h" has shape [${layers}, 4, 4], expected [layers=${layers}, batch=5, hidden=4]`),
       );
       assert.throws(
-        () => chunkLossAndGrads(model, ndarray([5, 20, 1]), ndarray([5, 19, 1]), state),
+        () => model.lossAndGradients({ x: ndarray([5, 20, 1]), y: ndarray([5, 19, 1]), state }),
         error("RangeError", `${name}: targets y has shape [5, 19, 1], expected [batch=5, time=20, outputs=1]`),
       );
     });
