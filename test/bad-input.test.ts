@@ -187,7 +187,7 @@ describe("unknown options and parameters", () => {
   test("chart builders", () => {
     assert.throws(
       () => lineChart({ series: [{ name: "a", values: [1, 2] }], colour: "red" } as never),
-      error("Error", "lineChart: unknown option colour; options are series, title, xTitle, yTitle, yScale, width, height, xDomain, yDomain, colors, yTicks, xTicks, legendTitle, strokeWidth"),
+      error("Error", "lineChart: unknown option colour; options are series, title, xTitle, yTitle, yScale, width, height, xDomain, yDomain, colors, yTicks, xTicks, legendTitle, strokeWidth, interactive"),
     );
     const grid = lossSurface({ x: [0, 1], y: [0, 1], n: 3, loss: (a, b) => a + b });
     assert.throws(

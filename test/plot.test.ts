@@ -194,7 +194,7 @@ test('lineChart: one line per series, colours, log axis, and option checks', () 
     title: 'w per RProp iteration', xTitle: 'iteration', yScale: 'log', colors: { wx: 'b', wrec: 'r' },
   });
   assert.equal(spec.$schema, 'https://vega.github.io/schema/vega-lite/v5.json');
-  assert.equal(spec.mark.type, 'line');
+  assert.equal(spec.layer[0].mark.type, 'line'); // then the hover layers (test/explorable-001.test.ts)
   assert.equal(spec.title.text, 'w per RProp iteration');
   assert.deepEqual(spec.encoding.color.scale, { domain: ['wx', 'wrec'], range: ['#0000ff', '#ff0000'] });
   assert.equal(spec.encoding.y.scale.type, 'log');

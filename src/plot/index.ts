@@ -3,6 +3,8 @@
  */
 export { lineChart, gradientOverTimeChart, GRADIENT_OVER_TIME_TITLE, powerOfTenLabel, powerOfTenLabelExpr, VEGA_LITE_SCHEMA } from './lines';
 export type { LineChartOptions, LineSeries, GradientCurve, GradientOverTimeOptions } from './lines';
+export { gradientReachExplorer, gradientReachRows } from './gradient-reach';
+export type { GradientReachCurve, GradientReachExplorerOptions, GradientReachRow } from './gradient-reach';
 export { lossSurfaceChart, lossSurfaceFigure, DEFAULT_SURFACE_LEVELS, STAR_SHAPE } from './surface';
 export type { LossSurfaceChartOptions, LossSurfaceFigureOptions, SurfacePoint, SurfaceTrajectory } from './surface';
 export { levelRegions, logLevels, flattenGrid } from './contours';
