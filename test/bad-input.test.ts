@@ -13,7 +13,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { BACKEND_NAMES, initBackend } from "../src/backend";
 import { gradCheck } from "../src/bptt/grad-check";
-import { chunkLossAndGrads, trainTruncated } from "../src/bptt/truncated";
+import { trainTruncated } from "../src/bptt/truncated";
 import { EchoData } from "../src/datasets/echo";
 import { loadEcg5000 } from "../src/datasets/ecg5000";
 import { gru } from "../src/models/gru";
@@ -149,7 +149,7 @@ describe("wrong input shapes and widths, every model", () => {
         error("RangeError", `${name}: state "h" has shape [${layers}, 4, 4], expected [layers=${layers}, batch=5, hidden=4]`),
       );
       assert.throws(
-        () => chunkLossAndGrads(model, ndarray([5, 20, 1]), ndarray([5, 19, 1]), state),
+        () => model.lossAndGradients({ x: ndarray([5, 20, 1]), y: ndarray([5, 19, 1]), state }),
         error("RangeError", `${name}: targets y has shape [5, 19, 1], expected [batch=5, time=20, outputs=1]`),
       );
     });
@@ -187,7 +187,7 @@ describe("unknown options and parameters", () => {
   test("chart builders", () => {
     assert.throws(
       () => lineChart({ series: [{ name: "a", values: [1, 2] }], colour: "red" } as never),
-      error("Error", "lineChart: unknown option colour; options are series, title, xTitle, yTitle, yScale, width, height, xDomain, yDomain, colors, yTicks, xTicks, legendTitle, strokeWidth"),
+      error("Error", "lineChart: unknown option colour; options are series, title, xTitle, yTitle, yScale, width, height, xDomain, yDomain, colors, yTicks, xTicks, legendTitle, strokeWidth, interactive"),
     );
     const grid = lossSurface({ x: [0, 1], y: [0, 1], n: 3, loss: (a, b) => a + b });
     assert.throws(

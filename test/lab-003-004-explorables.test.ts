@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
 import {
-  EMBED_OPTIONS, gradientOverTimeChart, lineChart, lossSurfaceChart, lossSurfaceFigure, STAR_SHAPE, withLineTooltips,
+  EMBED_OPTIONS, gradientOverTimeChart, lineChart, lossSurfaceChart, lossSurfaceFigure, STAR_SHAPE,
 } from "../src/plot/index";
 import { compileSpec, renderSvg } from "../src/render/svg";
 import { lossSurface } from "../src/bptt/loss-surface";
@@ -65,7 +65,7 @@ test("loss surface tooltips: every 3rd node of a 100-point grid, w_x, w_rec and 
     assert.ok(Math.abs(d.loss - loss) <= 5e-4 * loss, `cell ${k}: ξ ${d.loss} vs ${loss}`);
     assert.ok(Math.abs(d.x_hi - d.x_lo - 3 * (grid.xs[1] - grid.xs[0])) < 1e-12, "a cell spans 3 grid steps");
   }
-  assert.equal(lossSurfaceChart({ grid, tooltipCells: 0 }).layer.length, 2, "tooltipCells: 0 drops the layer");
+  assert.equal((lossSurfaceChart({ grid, tooltipCells: 0 }) as Json).layer.length, 2, "tooltipCells: 0 drops the layer");
   assert.throws(() => lossSurfaceChart({ grid, tooltipCells: 1 }), /tooltipCells must be 0 \(no tooltips\) or an integer >= 2, got 1/);
 });
 
@@ -132,26 +132,6 @@ test("a figure stores the trajectory once, binds one slider, and carries the use
   );
 });
 
-test("withLineTooltips: a nearest-point hover layer with the axes' titles, absent from the static SVG", async () => {
-  const chart = lineChart({ series: [{ name: "wx", values: [-2, -1, 0.5, 1] }, { name: "wrec", values: [2, 1.5, 1.1, 1] }], xTitle: "iteration", yTitle: "weight" });
-  const spec: Json = withLineTooltips(chart);
-  assert.equal(spec.layer.length, 2);
-  assert.deepEqual(spec.layer[0].mark, (chart as Json).mark);
-  const hover = spec.layer[1];
-  assert.deepEqual(hover.params[0].select, { type: "point", on: "mouseover", nearest: true, clear: "mouseout" });
-  assert.deepEqual(hover.encoding.tooltip.map((t: Json) => t.title), ["series", "iteration", "weight"]);
-  assert.deepEqual(spec.usermeta.embedOptions, EMBED_OPTIONS);
-  // In a browser: 8 hover points (hidden until hovered) and their Voronoi cells; headless: none.
-  const isHover = (m: Json) => m.marktype === "symbol" && m.items[0]?.datum?.series !== undefined; // not the legend's
-  const browser = await runView(spec, true);
-  assert.equal(items(browser, isHover).length, 8);
-  assert.equal(items(browser, isHover).every((i) => i.opacity === 0), true);
-  assert.equal(items(await runView(spec), isHover).length, 0);
-  const [plain, withTips] = [await renderSvg(chart), await renderSvg(spec)];
-  assert.ok(withTips.length < plain.length * 1.1, `static SVG ${plain.length} → ${withTips.length} bytes`);
-  assert.throws(() => withLineTooltips({ layer: [] } as Json), /withLineTooltips: expected a single-view line chart from lineChart/);
-});
-
 test("gradientOverTimeChart: each half of the symlog axis that holds data reaches a labelled tick", () => {
   // Lab 003's shape: up to ~2e6 above 0, down to only about −22 below it (original: −8 800).
   const curves = [
@@ -160,12 +140,13 @@ test("gradientOverTimeChart: each half of the symlog axis that holds data reache
     { wx: 1, wRec: -0.5, color: "y", values: Array.from({ length: 11 }, (_, k) => -21.9 * (-0.5) ** (10 - k)) },
   ];
   const chart: Json = gradientOverTimeChart({ curves });
-  const y = chart.layer[0].encoding.y;
+  const y = chart.encoding.y;
   assert.deepEqual(y.axis.values, [1e6, 1e4, 1e2, 0, -1e2]);
   assert.ok(y.scale.domain[0] < -100 && y.scale.domain[0] > -400, `domain reaches −10² with a margin: ${y.scale.domain}`);
   assert.match(y.axis.labelExpr, /datum\.value === -100 \? '−10²'/);
   // A half without data gets no tick and no room.
   const positive: Json = gradientOverTimeChart({ curves: [curves[0]] });
-  assert.ok(positive.layer[0].encoding.y.axis.values.every((t: number) => t >= 0));
-  assert.deepEqual(chart.layer[1].encoding.tooltip.map((t: Json) => t.title), ["(w_x, w_rec)", "timestep k", "∂ξ/∂Sₖ"]);
+  assert.ok(positive.encoding.y.axis.values.every((t: number) => t >= 0));
+  // lineChart's hover rule: the step, then every curve's value there.
+  assert.deepEqual(chart.layer[1].encoding.tooltip.map((t: Json) => t.title), ["timestep k", "(1, 2)", "(1, 0.5)", "(1, -0.5)"]);
 });

@@ -1,8 +1,11 @@
 // trainAndTestInParallel (src/bptt/parallel.ts): runs on worker threads give exactly what the same
 // runs give one after another in this thread; a bad run is refused before any thread starts, and a
-// run that fails in a worker is named while the finished runs are kept.
+// run that fails in a worker is named while the finished runs are kept; and a worker loads no
+// TensorFlow.js, vega or resvg (the model files import only TensorFlow.js's types).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { ParallelRunError, type ParallelRunSpec, trainAndTestInParallel } from "../src/index";
 
 const echo = (seed: number) => ({ echoStep: 3, batchSize: 5, seriesLength: 1000, truncatedLength: 20, seed });
@@ -41,4 +44,35 @@ test("trainAndTestInParallel: bad runs are refused up front, and a failing run k
   assert.ok(error instanceof ParallelRunError);
   assert.match(error.message, /trainAndTestInParallel: run "blows up" failed: .*(NaN|Infinity|non-finite)/);
   assert.equal(error.results.length, 2);
+});
+
+test("a worker of trainAndTestInParallel loads neither TensorFlow.js, vega nor resvg while it trains a run", async () => {
+  // The worker's own module graph (src/bptt/parallel-worker.ts), then one run of each cell trained
+  // in that thread as the worker trains them, then the list of every module the thread loaded.
+  const src = path.resolve(__dirname, "..", "src", "bptt");
+  const code = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    require(workerData.tsx).register();
+    require(workerData.worker);
+    const { buildRun, runBuilt } = require(workerData.parallel);
+    (async () => {
+      for (const spec of workerData.specs) await runBuilt(buildRun(spec), spec);
+      parentPort.postMessage(Object.keys(require.cache));
+    })();
+  `;
+  const specs = (["relu", "lstm", "gru"] as const).map((cell) => ({ ...spec(cell, 1), epochs: 1, data: { ...echo(1), seriesLength: 100 }, test: { ...echo(2), seriesLength: 100 } }));
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { tsx: require.resolve("tsx/cjs/api"), worker: path.join(src, "parallel-worker.ts"), parallel: path.join(src, "parallel.ts"), specs },
+  });
+  const loaded: string[] = await new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  await worker.terminate();
+  const library = loaded.filter((f) => f.startsWith(path.resolve(__dirname, "..", "src")));
+  assert.ok(library.some((f) => f.endsWith(path.join("models", "lstm.ts"))), `the run's model files are loaded: ${library.join(", ")}`);
+  const heavy = loaded.filter((f) => /node_modules[\\/](@tensorflow|vega[^\\/]*|@resvg)[\\/]/.test(f));
+  assert.deepEqual(heavy, [], "modules a training worker must not load");
+  assert.ok(!library.some((f) => /[\\/](notebook|render|plot)[\\/]/.test(f)), `no display code: ${library.join(", ")}`);
 });

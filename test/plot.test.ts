@@ -218,7 +218,7 @@ test('lineChart: one line per series, colours, log axis, and option checks', () 
     title: 'w per RProp iteration', xTitle: 'iteration', yScale: 'log', colors: { wx: 'b', wrec: 'r' },
   });
   assert.equal(spec.$schema, 'https://vega.github.io/schema/vega-lite/v5.json');
-  assert.equal(spec.mark.type, 'line');
+  assert.equal(spec.layer[0].mark.type, 'line'); // then the hover layers (test/explorable-001.test.ts)
   assert.equal(spec.title.text, 'w per RProp iteration');
   assert.deepEqual(spec.encoding.color.scale, { domain: ['wx', 'wrec'], range: ['#0000ff', '#ff0000'] });
   assert.equal(spec.encoding.y.scale.type, 'log');
@@ -239,7 +239,7 @@ test('gradientOverTimeChart: symlog y, reversed x from 0 to −n, ticks and colo
     { wx: 1.2, wRec: 0.997, color: 'm', values: Array.from({ length: 11 }, (_, k) => -(2 ** (10 - k)) * 1e5) },
   ];
   const chart: Json = gradientOverTimeChart({ curves });
-  const spec = { ...chart, ...chart.layer[0] }; // the lines; layer[1] holds the tooltip points
+  const spec = chart; // encoding shared by the lines and lineChart's hover layers
   assert.equal(spec.encoding.y.scale.type, 'symlog');
   assert.deepEqual(spec.encoding.x.scale.domain, [-10, 0]);
   assert.equal(spec.encoding.x.scale.reverse, true, '0 on the left, like xlim(0, -n)');

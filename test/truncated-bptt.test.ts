@@ -1,13 +1,14 @@
-// Truncated BPTT (src/bptt/truncated.ts): a chunk's gradient is autodiff of that chunk's loss with
-// the incoming state held constant (and not the gradient through earlier chunks), the state is
-// carried from chunk to chunk, a short echo-3 run learns, and the gradient-reach measure.
+// Truncated BPTT (src/bptt/truncated.ts): a chunk's gradient (the model contract's lossAndGradients
+// on a batch { x, y, state }) is autodiff of that chunk's loss with the incoming state held constant
+// (and not the gradient through earlier chunks), the state is carried from chunk to chunk, a short
+// echo-3 run learns, and the gradient-reach measure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../src/backend";
 import { gradientReach } from "../src/bptt/gradient-reach";
 import {
-  type RecurrentModel, chunkLossAndGrads, evaluateTruncated, formatRuns, predictBits, tfChunkLoss, trainTruncated,
+  CarriedState, type RecurrentModel, evaluateTruncated, formatRuns, predictBits, trainTruncated,
 } from "../src/bptt/truncated";
 import { EchoData } from "../src/datasets/echo";
 import { gru } from "../src/models/gru";
@@ -45,25 +46,26 @@ const toTensors = (p: ParamSet) => Object.fromEntries(Object.entries(p).map(([k,
 for (const [kind, make] of [["ReLU RNN", reluRnn], ["LSTM", lstm], ["GRU", gru]] as const) {
   test(`${kind}: a chunk's truncated gradient is autodiff of its loss with the carried state constant, not the gradient through the previous chunk`, async () => {
     await initBackend({ prefer: "cpu", log: false });
-    const model: RecurrentModel = make({ hiddenSize: 6, seed: 4 });
+    const model = make({ hiddenSize: 6, seed: 4 });
     for (const p of Object.values(model.params)) for (let i = 0; i < p.data.length; i++) p.data[i] *= 3;
     const data = new EchoData({ echoStep: 3, batchSize: 4, seriesLength: 40, truncatedLength: 20, seed: 8 });
     const c0 = data.chunk(0), c1 = data.chunk(1);
-    const carried = chunkLossAndGrads(model, c0.x, c0.y, model.initialState(4)).finalState;
-    const truncated = chunkLossAndGrads(model, c1.x, c1.y, carried);
+    const carried = model.lossAndGradients({ ...c0, state: model.initialState(4) }).finalState;
+    const batch = { ...c1, state: carried };
+    const truncated = model.lossAndGradients(batch);
 
     const names = Object.keys(model.params);
     const tensors = names.map((n) => toTensors(model.params)[n]);
     const asRecord = (ts: tf.Tensor[]) => Object.fromEntries(names.map((n, i) => [n, ts[i]]));
     // Autodiff with the carried state as a constant (what truncated BPTT must compute).
-    const held = tf.grads((...ts: tf.Tensor[]) => tfChunkLoss(model, asRecord(ts), c1.x, c1.y, carried))(tensors);
+    const held = tf.grads((...ts: tf.Tensor[]) => model.tfLoss(tf, batch, asRecord(ts)))(tensors);
     // Autodiff of the same loss through both chunks (full BPTT: what the cut drops).
     const xs = concatTime(c0.x, c1.x);
     const through = tf.grads((...ts: tf.Tensor[]) =>
       tf.tidy(() => {
-        const z = model.tfLogits(asRecord(ts), xs, model.initialState(4)); // (B, 40, 1)
+        const z = model.tfLogits(tf, asRecord(ts), xs, model.initialState(4)); // (B, 40, 1)
         const second = tf.slice(z, [0, 20, 0], [4, 20, 1]); // chunk 1's logits
-        return tfBceWithLogits(second, tf.tensor(Float32Array.from(c1.y.data), [4, 20, 1]));
+        return tfBceWithLogits(tf, second, tf.tensor(Float32Array.from(c1.y.data), [4, 20, 1]));
       }),
     )(tensors);
     let worstHeld = 0, largestThrough = 0;
@@ -87,13 +89,13 @@ test("trainTruncated carries the state from chunk to chunk (and into the next ep
   const spy: RecurrentModel = {
     name: "spy", params: model.params, inputSize: 1, outputSize: 1,
     initialState: (b) => model.initialState(b),
-    forward: (x, s, p) => {
-      seen.push(s);
-      const f = model.forward(x, s, p);
-      finals.push(f.finalState);
-      return f;
+    lossAndGradients: (batch, p) => {
+      seen.push(batch.state);
+      const r = model.lossAndGradients(batch, p);
+      finals.push(r.finalState);
+      return r;
     },
-    tfLogits: (p, x, s) => model.tfLogits(p, x, s),
+    forward: (x, s, p) => model.forward(x, s, p),
   };
   let steps = 0;
   const counting: Optimizer = { name: "count", step: () => void steps++, reset: () => undefined };
@@ -107,6 +109,30 @@ test("trainTruncated carries the state from chunk to chunk (and into the next ep
   assert.equal(result.accuracy.length, 2);
   assert.equal(result.lastLoss[1], result.history[1].batchLosses[9]);
   await assert.rejects(trainTruncated({ model, data, optimizer: counting, epochs: 1, lr: 1 } as never), /trainTruncated: unknown option lr/);
+});
+
+test("CarriedState: zeros before the first chunk, then each chunk's final state; evaluateTruncated carries it too", () => {
+  const model = lstm({ hiddenSize: 3, seed: 1 });
+  const data = new EchoData({ echoStep: 2, batchSize: 2, seriesLength: 30, truncatedLength: 10, seed: 4 });
+  const carried = new CarriedState(model);
+  assert.deepEqual(carried.state.h.shape, [1, 1, 3], "nothing carried yet: zeros for one row");
+  const first = carried.batch(data.peekChunk(0));
+  assert.deepEqual(first.state.c.shape, [1, 2, 3]);
+  assert.ok(first.state.h.data.every((v) => v === 0) && first.state.c.data.every((v) => v === 0));
+  const r = model.lossAndGradients(first);
+  carried.carry(r.finalState);
+  assert.equal(carried.batch(data.peekChunk(1)).state, r.finalState);
+  // The test loop, run by hand with the model's forward, gives evaluateTruncated's numbers.
+  let state = model.initialState(2), correct = 0;
+  for (let i = 0; i < data.numChunks; i++) {
+    const { x, y } = data.peekChunk(i);
+    const fwd = model.forward(x, state);
+    fwd.logits.data.forEach((z, k) => { if ((z > 0 ? 1 : 0) === y.data[k]) correct++; });
+    state = fwd.finalState;
+  }
+  const ev = evaluateTruncated(model, { numChunks: data.numChunks, chunk: (i) => data.peekChunk(i) });
+  assert.equal(ev.correct, correct);
+  assert.deepEqual(ev.finalState.c.data, state.c.data);
 });
 
 test("a short echo-3 run (4 units, 5 epochs, seed 0) learns the echo: test accuracy ≥ 99.9 % and a true percentage", async () => {

@@ -2,15 +2,15 @@
  * How far back in a chunk the error signal reaches: the norm of ∂ℓ_T/∂h_{T−k} for k = 0 … T−1,
  * where ℓ_T is the loss on the chunk's LAST step only and h_t every layer's hidden output at step t
  * (total derivatives: through the layers above, the read-out and the later steps). To echo a bit
- * n steps later, the error at step T must reach h_{T−n}; in a ReLU RNN it shrinks by a matrix product per step (the vanishing
- * gradient), in an LSTM or GRU the gates can hold it. Notebook 001 plots it to answer its closing
- * question. Introduced in lab 001.
+ * n steps later, the error at step T must reach h_{T−n}; in a ReLU RNN it shrinks by a matrix
+ * product per step (the vanishing gradient), in an LSTM or GRU the gates can hold it. Notebook 001 plots it to answer its closing
+ * question, and src/plot/gradient-reach.ts draws it as an explorable figure. Introduced in lab 001.
  */
 import { ndarray } from "../ndarray";
 import { sigmoid } from "../models/losses";
-import { rejectUnknownOptions } from "../optim/optimizer";
 import type { RecurrentState } from "../models/recurrent-stack";
-import type { ChunkedSequences, RecurrentModel } from "./truncated";
+import { rejectUnknownOptions } from "../options";
+import { CarriedState, type ChunkedSequences, type RecurrentModel } from "./truncated";
 
 export interface GradientReachOptions {
   /** Chunks to average over, read in order with the state carried (default 20). */
@@ -39,12 +39,11 @@ export function gradientReach(model: RecurrentModel, data: ChunkedSequences, opt
   if (!Number.isInteger(chunks) || chunks <= 0 || chunks > data.numChunks) {
     throw new RangeError(`gradientReach: chunks must be an integer in [1, ${data.numChunks}], got ${chunks}`);
   }
-  let state = options.initialState;
+  const carried = new CarriedState(model, options.initialState);
   let sums: Float64Array | undefined;
   for (let i = 0; i < chunks; i++) {
-    const { x, y } = data.chunk(i);
+    const { x, y, state } = carried.batch(data.chunk(i));
     const [B, T, O] = [x.shape[0], x.shape[1], model.outputSize];
-    state ??= model.initialState(B);
     const fwd = model.forward(x, state);
     const dLogits = ndarray([B, T, O]); // (B, T, O): zero except at the last step
     for (let b = 0; b < B; b++) {
@@ -57,7 +56,7 @@ export function gradientReach(model: RecurrentModel, data: ChunkedSequences, opt
     sums ??= new Float64Array(T);
     // hiddenGradNorms[t − 1] is step t; k steps back from T is index T − 1 − k.
     for (let k = 0; k < T; k++) sums[k] += hiddenGradNorms[T - 1 - k];
-    state = fwd.finalState;
+    carried.carry(fwd.finalState);
   }
   const norms = (sums as Float64Array).map((s) => s / chunks);
   return { k: Array.from(norms, (_, i) => i), norms, relative: norms.map((v) => v / norms[0]) };

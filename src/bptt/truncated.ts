@@ -1,39 +1,42 @@
 /**
  * Truncated BPTT: training a recurrent model over consecutive chunks of long sequences, carrying
  * its state from one chunk into the next but cutting the gradient at every chunk border
- * (PyTorch's `hidden.detach_()` between batches). Works for any model with the small contract
- * `RecurrentModel` below (every model of src/models/ built on recurrent-stack.ts has it) and any
- * data with the `ChunkedSequences` contract (src/datasets/echo.ts). Built on src/train.ts:
- * `trainTruncated` (training), `evaluateTruncated` (the test loop), `trainAndTest` (both, as a lab run).
+ * (PyTorch's `hidden.detach_()` between batches). The whole contract is here, in one place:
+ * - the model: `RecurrentModel`, the library's model contract (src/models/model.ts) with a chunk
+ *   as its batch, `{ x, y, state }` (every model built on src/models/recurrent-stack.ts keeps it);
+ * - the data: `ChunkedSequences`, chunks read in order 0 … numChunks − 1 (src/datasets/echo.ts);
+ * - the carrying: `CarriedState`, which hands each chunk the state the chunk before ended in.
+ * Built on src/train.ts: `trainTruncated` (training), `evaluateTruncated` (the test loop),
+ * `trainAndTest` (both, as a lab run).
  *
- * The loss is BCE-with-logits on every time step and the metric a true accuracy percentage
- * (correct elements over all elements), as notebook 001 uses them. Introduced in lab 001.
+ * The loss is the model's (BCE-with-logits on every time step for lab 001's nets) and the metric a
+ * true accuracy percentage (correct elements over all elements), as notebook 001 uses them.
+ * Introduced in lab 001.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { type NdArray, type ParamSet, assertShape, ndarray } from "../ndarray";
-import { bceWithLogits, binaryCorrect, tfBceWithLogits } from "../models/losses";
-import type { ChunkForward, RecurrentState } from "../models/recurrent-stack";
-import { type Optimizer, rejectUnknownOptions } from "../optim/optimizer";
+import { bceWithLogits, binaryCorrect } from "../models/losses";
+import type { Model } from "../models/model";
+import type { ChunkBatch, ChunkForward, ChunkLossAndGradients, RecurrentState } from "../models/recurrent-stack";
+import type { Optimizer } from "../optim/optimizer";
+import { rejectUnknownOptions } from "../options";
 import { type EpochRecord, type TrainResult, train } from "../train";
 
+export type { ChunkBatch, ChunkLossAndGradients } from "../models/recurrent-stack";
 
-/** What truncated BPTT needs from a recurrent model. */
-export interface RecurrentModel {
-  readonly name: string;
-  /** Updated in place by the optimiser. */
-  readonly params: ParamSet;
+/**
+ * What truncated BPTT needs from a recurrent model: the model contract on chunks (its loss and
+ * gradients for `{ x, y, state }`, gradient stopped at `state`, and the state to carry on), a
+ * state to start from, and the forward alone for the test loop and the gradient-reach measure.
+ */
+export interface RecurrentModel extends Model<ChunkBatch> {
   readonly inputSize: number;
   readonly outputSize: number;
   /** The state to start from (zeros), per name [layers, batch, hidden]. */
   initialState(batch: number): RecurrentState;
+  /** Loss and gradients of one chunk from its carried state, with the state after it (see ChunkLossAndGradients). */
+  lossAndGradients(batch: ChunkBatch, params?: ParamSet): ChunkLossAndGradients;
   /** One chunk forward from `state` ([batch, time, inputs] in), with its backward (see ChunkForward). */
   forward(x: NdArray, state: RecurrentState, params?: ParamSet): ChunkForward;
-  /**
-   * The same forward op by op in TensorFlow.js, for autodiff references: [batch, time, outputs].
-   * `hiddenNudges` ([time, batch, hidden] per layer) are added to every h_t, so that autodiff with
-   * respect to them gives ∂L/∂h_t (what hiddenGradNorms reports).
-   */
-  tfLogits(params: Record<string, tf.Tensor>, x: NdArray, state: RecurrentState, hiddenNudges?: readonly tf.Tensor[]): tf.Tensor3D;
 }
 
 /** Long sequences cut into chunks, read in order 0 … numChunks − 1 once per epoch. */
@@ -43,49 +46,34 @@ export interface ChunkedSequences {
   chunk(index: number): { x: NdArray; y: NdArray };
 }
 
-export interface ChunkResult {
-  /** Mean BCE-with-logits over the chunk's elements. */
-  loss: number;
-  /** ∂loss/∂θ with the incoming state held constant (the truncation). */
-  grads: ParamSet;
-  /** The state to carry into the next chunk. */
-  finalState: RecurrentState;
-  /** [batch, time, outputs]. */
-  logits: NdArray;
-  /** Elements predicted right (logit > 0 ⇔ 1), and how many there are. */
-  correct: number;
-  total: number;
-}
-
-function checkTargets(model: RecurrentModel, x: NdArray, y: NdArray): void {
-  assertShape(y, [x.shape[0], x.shape[1], model.outputSize], `${model.name}: targets y`, ["batch", "time", "outputs"]);
-}
-
 /**
- * Loss and gradients of one chunk: fused forward from `state`, BCE-with-logits on every step, fused
- * backward. The gradient stops at the incoming state: it is a constant of this chunk.
+ * The state carried along a run of chunks: each chunk starts from the state the chunk before it
+ * ended in (zeros before the first). It is handed on as plain values, with no graph behind it, and
+ * that is what stops the gradient at the border. The one place where truncated BPTT carries state
+ * (training, testing and the gradient-reach measure all go through it).
  */
-export function chunkLossAndGrads(model: RecurrentModel, x: NdArray, y: NdArray, state: RecurrentState, params: ParamSet = model.params): ChunkResult {
-  const fwd = model.forward(x, state, params);
-  checkTargets(model, x, y);
-  const { loss, dLogits } = bceWithLogits(fwd.logits, y);
-  const { grads } = fwd.backward(dLogits);
-  const { correct, total } = binaryCorrect(fwd.logits, y);
-  return { loss, grads, finalState: fwd.finalState, logits: fwd.logits, correct, total };
-}
+export class CarriedState {
+  private current: RecurrentState | undefined;
 
-/** The same chunk loss op by op in TensorFlow.js, `state` held constant: what autodiff checks chunkLossAndGrads against. */
-export function tfChunkLoss(model: RecurrentModel, params: Record<string, tf.Tensor>, x: NdArray, y: NdArray, state: RecurrentState): tf.Scalar {
-  checkTargets(model, x, y);
-  return tf.tidy(() => {
-    const logits = model.tfLogits(params, x, state); // (B, T, O)
-    return tfBceWithLogits(logits, tf.tensor3d(Float32Array.from(y.data), y.shape as [number, number, number]));
-  });
-}
+  constructor(private readonly model: Pick<RecurrentModel, "initialState">, initial?: RecurrentState) {
+    this.current = initial;
+  }
 
-/** A copy of a state (carrying it must not alias the model's working buffers). */
-export function copyState(state: RecurrentState): RecurrentState {
-  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, ndarray(v.shape, v.data)]));
+  /** A chunk as a batch: its inputs and targets, and the state carried into it. */
+  batch(chunk: { x: NdArray; y: NdArray }): ChunkBatch {
+    this.current ??= this.model.initialState(chunk.x.shape[0]);
+    return { x: chunk.x, y: chunk.y, state: this.current };
+  }
+
+  /** Hands a chunk's final state on to the next chunk. */
+  carry(finalState: RecurrentState): void {
+    this.current = finalState;
+  }
+
+  /** The state after the last chunk (zeros, batch 1, when no chunk has run). */
+  get state(): RecurrentState {
+    return this.current ?? this.model.initialState(1);
+  }
 }
 
 export interface TruncatedTrainOptions {
@@ -132,21 +120,22 @@ export async function trainTruncated(options: TruncatedTrainOptions): Promise<Tr
   const { model, data, optimizer, epochs, log = true } = options;
   const name = options.name ?? model.name;
   if (!(data.numChunks > 0)) throw new RangeError(`trainTruncated (${name}): data has no chunks`);
-  let state: RecurrentState | undefined = options.initialState;
+  const carried = new CarriedState(model, options.initialState);
   const accuracy: number[] = [];
   const lastLoss: number[] = [];
-  const result = await train<number>({
+  const result = await train<ChunkBatch>({
     name,
-    params: model.params,
+    model,
     optimizer,
     epochs,
-    batches: () => Array.from({ length: data.numChunks }, (_, i) => i),
-    step: (index) => {
-      const { x, y } = data.chunk(index);
-      state ??= model.initialState(x.shape[0]);
-      const r = chunkLossAndGrads(model, x, y, state);
-      state = r.finalState; // carried forward as plain values: no gradient crosses the border
-      return { loss: r.loss, grads: r.grads, metrics: { accuracy: (100 * r.correct) / r.total } };
+    // Lazily, chunk by chunk: chunk i + 1 is handed the state chunk i's step carried on.
+    batches: function* () {
+      for (let i = 0; i < data.numChunks; i++) yield carried.batch(data.chunk(i));
+    },
+    step: (batch) => {
+      const r = model.lossAndGradients(batch);
+      carried.carry(r.finalState);
+      return r;
     },
     evaluate: options.evaluate,
     onEpochEnd: async (record) => {
@@ -162,7 +151,7 @@ export async function trainTruncated(options: TruncatedTrainOptions): Promise<Tr
     progress: options.progress,
     stepsPerEpoch: data.numChunks,
   });
-  return { ...result, finalState: state ?? model.initialState(1), accuracy, lastLoss };
+  return { ...result, finalState: carried.state, accuracy, lastLoss };
 }
 
 export interface EvaluateOptions {
@@ -185,20 +174,19 @@ export interface EvaluateResult {
 export function evaluateTruncated(model: RecurrentModel, data: ChunkedSequences, options: EvaluateOptions = {}): EvaluateResult {
   rejectUnknownOptions("evaluateTruncated", options, ["initialState"]);
   const started = performance.now();
-  let state = options.initialState;
+  const carried = new CarriedState(model, options.initialState);
   let correct = 0, total = 0, lossSum = 0;
   for (let i = 0; i < data.numChunks; i++) {
-    const { x, y } = data.chunk(i);
-    state ??= model.initialState(x.shape[0]);
+    const { x, y, state } = carried.batch(data.chunk(i));
     const fwd = model.forward(x, state);
-    checkTargets(model, x, y);
+    assertShape(y, [x.shape[0], x.shape[1], model.outputSize], `${model.name}: targets y`, ["batch", "time", "outputs"]);
     const c = binaryCorrect(fwd.logits, y);
     lossSum += bceWithLogits(fwd.logits, y).loss * c.total;
     correct += c.correct;
     total += c.total;
-    state = fwd.finalState;
+    carried.carry(fwd.finalState);
   }
-  return { loss: lossSum / total, accuracy: (100 * correct) / total, correct, total, finalState: state ?? model.initialState(1), seconds: (performance.now() - started) / 1000 };
+  return { loss: lossSum / total, accuracy: (100 * correct) / total, correct, total, finalState: carried.state, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The model's 0/1 answers (logit > 0) to x ([batch, time, inputs]) from `state` (default zeros): [batch, time, outputs]. */

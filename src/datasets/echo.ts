@@ -7,11 +7,12 @@
  *
  * Bits are drawn as `np.random.choice(2, p=[0.5, 0.5])` draws them (one uniform per bit, 1 when
  * it is ≥ ½), with the NumPy-compatible generator, so a seeded NumPy run draws the same streams.
- * Used by notebook 001 and src/bptt/truncated.ts. Introduced in lab 001.
+ * Used by notebook 001, src/bptt/truncated.ts (an EchoData is its ChunkedSequences) and
+ * src/bptt/parallel.ts. Introduced in lab 001.
  */
 import { type NdArray, ndarray } from "../ndarray";
 import { NumpyRandom } from "../random";
-import { rejectUnknownOptions } from "../optim/optimizer";
+import { rejectUnknownOptions } from "../options";
 
 export interface EchoDataOptions {
   /** How many steps later the target repeats the input (lab 001: 3, then 10). */
@@ -137,11 +138,6 @@ export class EchoData {
     if (index === 0) this.generateNewSeries();
     return this.peekChunk(index);
   }
-}
-
-/** The echo data set (see EchoDataOptions). */
-export function echoData(options: EchoDataOptions): EchoData {
-  return new EchoData(options);
 }
 
 /**

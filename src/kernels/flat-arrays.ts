@@ -1,11 +1,15 @@
 /**
- * Helpers on flat row-major Float64Arrays that lab 001's recurrent cells share (src/models/relu-rnn.ts,
- * lstm.ts, gru.ts and recurrent-stack.ts): bias broadcasts and their gradients, the batch-first ↔
- * time-major reorderings, and reusable scratch buffers. Moved here from src/models/recurrent-stack.ts
- * (issue 12: one concept per file). Introduced in lab 001.
+ * Small loops on flat, row-major Float64Arrays that lab 001's fused recurrent layers share
+ * (src/models/recurrent-stack.ts and the cells relu-rnn.ts, lstm.ts, gru.ts): bias rows, bias
+ * gradients, the batch-first ↔ time-major reorder, and reusable scratch buffers. The matrix
+ * products are in gemm.ts beside this file. Introduced in lab 001 (moved here from
+ * recurrent-stack.ts in issue 12: kernels in kernels/, model equations in models/).
+ *
+ * Every sum here runs in one accumulator in row order, which the reference BPTTs
+ * (src/models/*-reference.ts) repeat, so that the fused paths equal them to the bit.
  */
 
-/** Column sums of a [rows, cols] block: the gradient of a bias broadcast over rows. */
+/** Column sums of a [rows, cols] block, row by row in order: the gradient of a bias broadcast over rows. */
 export function columnSums(src: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] += src[r * cols + c];
@@ -50,8 +54,7 @@ export function toTimeMajor(data: Float64Array, batch: number, time: number, fea
   const out = new Float64Array(data.length);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < time; t++) {
-      const s = (b * time + t) * features,
-        d = (t * batch + b) * features;
+      const s = (b * time + t) * features, d = (t * batch + b) * features;
       for (let f = 0; f < features; f++) out[d + f] = data[s + f];
     }
   }
@@ -63,8 +66,7 @@ export function toBatchFirst(data: Float64Array, batch: number, time: number, fe
   const out = new Float64Array(data.length);
   for (let t = 0; t < time; t++) {
     for (let b = 0; b < batch; b++) {
-      const s = (t * batch + b) * features,
-        d = (b * time + t) * features;
+      const s = (t * batch + b) * features, d = (b * time + t) * features;
       for (let f = 0; f < features; f++) out[d + f] = data[s + f];
     }
   }

@@ -7,14 +7,17 @@
  *
  * Why it remembers: ∂h_t/∂h_{t−1} contains diag(z) directly, so with z near 1 a unit copies itself
  * forward and its error flows back unattenuated. Notebook 001 answers its closing question with it
- * (echo 10). Forward over a chunk and hand-derived backward side by side; the stack is
- * recurrent-stack.ts. Introduced in lab 001.
+ * (echo 10). Forward over a chunk and hand-derived backward side by side, fused; the same BPTT as
+ * plain loops is `gruReferenceBptt` (gru-reference.ts); the stack is recurrent-stack.ts.
+ * Introduced in lab 001.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import { gemmNT, packRight } from "../kernels/gemm";
+import { broadcastRows, scratch } from "../kernels/flat-arrays";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight, scratch,
+  type RecurrentNetOptions, RecurrentNet, chunkParamGrads,
 } from "./recurrent-stack";
 
 export interface GruLayerForward extends LayerForward {
@@ -111,15 +114,15 @@ export const gruCell: RecurrentCell<GruLayerForward> = {
   stateNames: ["h"],
   forward: gruLayerForward,
   backward: gruLayerBackward,
-  tfStep(p, x, state) {
+  tfStep(tf, p, x, state) {
     const gi = tf.add(tf.matMul(x, p.wIh, false, true), p.bIh); // (B, 3H)
     const gh = tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh); // (B, 3H)
-    const [ir, iz, iN] = tf.split(gi, 3, 1) as tf.Tensor2D[];
-    const [hr, hz, hN] = tf.split(gh, 3, 1) as tf.Tensor2D[];
+    const [ir, iz, iN] = tf.split(gi, 3, 1) as tfCore.Tensor2D[];
+    const [hr, hz, hN] = tf.split(gh, 3, 1) as tfCore.Tensor2D[];
     const r = tf.sigmoid(tf.add(ir, hr));
     const z = tf.sigmoid(tf.add(iz, hz));
     const n = tf.tanh(tf.add(iN, tf.mul(r, hN)));
-    return { h: tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, state.h)) as tf.Tensor2D };
+    return { h: tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, state.h)) as tfCore.Tensor2D };
   },
 };
 

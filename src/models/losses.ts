@@ -2,9 +2,14 @@
  * Losses on logits, in float64 for the fused (typed-array) training paths and in TensorFlow.js ops
  * for the autodiff references. Lab 001 trains every echo model with BCE-with-logits on every time
  * step (PyTorch's `nn.BCEWithLogitsLoss()`, mean over all elements) and reports a true accuracy.
- * Used by src/bptt/truncated.ts and src/bptt/gradient-reach.ts. Introduced in lab 001.
+ * Used by the recurrent stack (src/models/recurrent-stack.ts: its lossAndGradients and tfLoss), its
+ * reference BPTTs (src/models/*-reference.ts) and src/bptt/gradient-reach.ts. Introduced in lab 001.
+ *
+ * The TensorFlow.js version takes the tf module as an argument (only its types are imported here),
+ * so that loading this file, as every training path does, loads no TensorFlow.js.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import type { Tf } from "./model";
 import { type NdArray, ndarray } from "../ndarray";
 
 function checkSameShape(logits: NdArray, targets: NdArray, owner: string): void {
@@ -52,9 +57,9 @@ export function bceWithLogits(logits: NdArray, targets: NdArray): BceResult {
 }
 
 /** The same loss in TensorFlow.js ops (for autodiff references): mean of max(z,0) − z·y + log1p(e^−|z|). */
-export function tfBceWithLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+export function tfBceWithLogits(tf: Tf, logits: tfCore.Tensor, targets: tfCore.Tensor): tfCore.Scalar {
   return tf.tidy(() =>
-    tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tf.Scalar,
+    tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tfCore.Scalar,
   );
 }
 

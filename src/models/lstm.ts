@@ -8,13 +8,16 @@
  * Why it remembers: along c the step-to-step Jacobian is diag(f), which the net can hold near 1,
  * so the error reaching back k steps is not a product of k contracting matrices as in the ReLU RNN.
  * Notebook 001 answers its closing question with it (echo 10). Forward over a chunk and the
- * hand-derived backward side by side; the stack is recurrent-stack.ts. Introduced in lab 001.
+ * hand-derived backward side by side, fused; the same BPTT as plain loops is `lstmReferenceBptt`
+ * (lstm-reference.ts); the stack is recurrent-stack.ts. Introduced in lab 001.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import { gemmNT, packRight } from "../kernels/gemm";
+import { broadcastRows, scratch } from "../kernels/flat-arrays";
 import { sigmoid } from "./losses";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, broadcastRows, chunkParamGrads, gemmNT, packRight, scratch,
+  type RecurrentNetOptions, RecurrentNet, chunkParamGrads,
 } from "./recurrent-stack";
 
 export interface LstmLayerForward extends LayerForward {
@@ -121,12 +124,12 @@ export const lstmCell: RecurrentCell<LstmLayerForward> = {
   stateNames: ["h", "c"],
   forward: lstmLayerForward,
   backward: lstmLayerBackward,
-  tfStep(p, x, state) {
+  tfStep(tf, p, x, state) {
     // (B, in)·(in, 4H) + (B, H)·(H, 4H) → (B, 4H), split into four (B, H) gates
     const a = tf.add(tf.add(tf.matMul(x, p.wIh, false, true), p.bIh), tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh));
-    const [ai, af, ag, ao] = tf.split(a, 4, 1) as tf.Tensor2D[];
-    const c = tf.add(tf.mul(tf.sigmoid(af), state.c), tf.mul(tf.sigmoid(ai), tf.tanh(ag))) as tf.Tensor2D;
-    return { h: tf.mul(tf.sigmoid(ao), tf.tanh(c)) as tf.Tensor2D, c };
+    const [ai, af, ag, ao] = tf.split(a, 4, 1) as tfCore.Tensor2D[];
+    const c = tf.add(tf.mul(tf.sigmoid(af), state.c), tf.mul(tf.sigmoid(ai), tf.tanh(ag))) as tfCore.Tensor2D;
+    return { h: tf.mul(tf.sigmoid(ao), tf.tanh(c)) as tfCore.Tensor2D, c };
   },
 };
 

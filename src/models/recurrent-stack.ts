@@ -4,11 +4,22 @@
  * (forward and hand-derived backward fused over the whole chunk), plus the op-by-op TensorFlow.js
  * version of the same stack that the tests differentiate to check the fused gradients.
  *
+ * The stack keeps the library's one model contract (src/models/model.ts) with a chunk as its batch:
+ * `{ x, y, state }`, the inputs and targets of one chunk and the state carried in from the chunk
+ * before. `lossAndGradients` is BCE-with-logits over the chunk, with the gradient stopped at that
+ * incoming state; it also hands back the state to carry on (src/bptt/truncated.ts does the carrying).
+ * `tfLoss` is the same loss in TensorFlow.js ops, on the tf module it is given: this file imports
+ * only TensorFlow.js's types, so training (and the worker threads of src/bptt/parallel.ts) never
+ * loads it.
+ *
  * Why fused loops: on nets this small, TensorFlow.js spends its time in per-op overhead (~6 ms per
  * echo batch op by op, see FACTS.md); the whole chunk in typed arrays costs microseconds for 4
- * units. The products are in src/kernels/gemm-nt.ts: WebAssembly SIMD (~9 GFLOP/s here) once they
+ * units. The products are in src/kernels/gemm.ts: WebAssembly SIMD (~9 GFLOP/s here) once they
  * are 16 wide, with each layer's W_hh packed once per chunk for its T small per-step products, and
  * JavaScript 4×4 blocks below that; every path sums in the same order, so results are bit-identical.
+ * The same equations as plain loops, step by step, are the reference BPTTs beside the cells
+ * (relu-rnn-reference.ts, lstm-reference.ts, gru-reference.ts), which the tests hold the fused
+ * paths to.
  *
  * Layout: the models take and return batch-first arrays ([batch, time, features], as PyTorch's
  * batch_first=True in the lab); inside, sequences are time-major ([time, batch, features]) so that
@@ -18,25 +29,17 @@
  * The cell files (relu-rnn.ts, lstm.ts, gru.ts) supply one layer's forward over time, its
  * backward beside it, and its tf step. Introduced in lab 001.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import { gemm, gemmNT } from "../kernels/gemm";
+import { broadcastRows, columnSums, toBatchFirst, toTimeMajor } from "../kernels/flat-arrays";
 import { type NdArray, type ParamSet, assertShape, ndarray, wrapArray } from "../ndarray";
+import { rejectUnknownOptions } from "../options";
 import { NumpyRandom } from "../random";
-import { rejectUnknownOptions } from "../optim/optimizer";
+import { bceWithLogits, binaryCorrect, tfBceWithLogits } from "./losses";
+import type { LossAndGradients, Model, Tf } from "./model";
 
 // ---------------------------------------------------------------------------------------------
-// Kernels on flat Float64Arrays (row-major, with offsets so a time step can be addressed in place).
-
-// The products (C += A·Bᵀ, C += op(A)·op(B), and a right operand packed for a chunk's steps) live in
-// src/kernels/gemm.ts (JavaScript 4×4 blocks or WebAssembly SIMD, bit-identical), the other flat-array
-// helpers in src/kernels/flat-arrays.ts; re-exported here for the cells.
-import { gemm, gemmNT, packRight, transpose } from "../kernels/gemm";
-import { broadcastRows, columnSums, fillRows, scratch, toBatchFirst, toTimeMajor } from "../kernels/flat-arrays";
-export { gemm, gemmNT, packRight, transpose };
-export { broadcastRows, columnSums, fillRows, scratch, toBatchFirst, toTimeMajor };
-
-// ---------------------------------------------------------------------------------------------
-// The chunk-level contract every recurrent model of the library keeps (src/bptt/truncated.ts
-// trains any model that has it).
+// A chunk as a batch, and what one gives (src/bptt/truncated.ts trains any model with these).
 
 /**
  * A recurrent model's state between chunks, keyed by name ("h", and "c" for the LSTM), each
@@ -44,6 +47,29 @@ export { broadcastRows, columnSums, fillRows, scratch, toBatchFirst, toTimeMajor
  * chunk carries no graph, so the gradient stops at the chunk border by construction.
  */
 export type RecurrentState = Readonly<Record<string, NdArray>>;
+
+/** One chunk of long sequences: the batch of a recurrent model's loss. */
+export interface ChunkBatch {
+  /** [batch, time, inputs]. */
+  x: NdArray;
+  /** [batch, time, outputs]: the 0/1 targets of every step. */
+  y: NdArray;
+  /** The state carried in from the chunk before ([layers, batch, hidden] per name); a constant of this chunk. */
+  state: RecurrentState;
+}
+
+/** What a chunk's forward and backward give: the contract's loss and gradients, plus what truncated BPTT carries on. */
+export interface ChunkLossAndGradients extends LossAndGradients {
+  /** accuracy: correct elements over all elements of the chunk, in %. */
+  metrics: { accuracy: number };
+  /** The state after the chunk's last step: the next chunk's `state`. */
+  finalState: RecurrentState;
+  /** [batch, time, outputs], before any sigmoid. */
+  logits: NdArray;
+  /** Elements predicted right (logit > 0 ⇔ 1), and how many there are. */
+  correct: number;
+  total: number;
+}
 
 export interface ChunkBackwardOptions {
   /** Also return ∂L/∂x (default false: the first layer's input gradient is not needed to train). */
@@ -145,6 +171,14 @@ export function chunkParamGrads(
   return { dWIh, dWHh, dBIh, dBHh, dInputs };
 }
 
+/** One layer's parameters as TensorFlow.js tensors (float32), for a cell's tfStep. */
+export interface TfLayerParams {
+  wIh: tfCore.Tensor2D;
+  wHh: tfCore.Tensor2D;
+  bIh: tfCore.Tensor1D;
+  bHh: tfCore.Tensor1D;
+}
+
 export interface RecurrentCell<Cache extends LayerForward = LayerForward> {
   /** Shown in model names ("ReLU RNN", "LSTM", "GRU"). */
   readonly kind: string;
@@ -156,8 +190,11 @@ export interface RecurrentCell<Cache extends LayerForward = LayerForward> {
   forward(p: LayerParams, X: Float64Array, dims: LayerDims, initial: Record<string, Float64Array>): Cache;
   /** dOut: ∂L/∂(layer outputs), [T, B, H] time-major (from the read-out or the layer above). */
   backward(p: LayerParams, X: Float64Array, dims: LayerDims, cache: Cache, dOut: Float64Array, wantInputs: boolean): LayerBackward;
-  /** One step in TensorFlow.js ops: x [B, in], state [B, H] per name → the new state (its "h" is the output). */
-  tfStep(p: { wIh: tf.Tensor2D; wHh: tf.Tensor2D; bIh: tf.Tensor1D; bHh: tf.Tensor1D }, x: tf.Tensor2D, state: Record<string, tf.Tensor2D>): Record<string, tf.Tensor2D>;
+  /**
+   * One step in TensorFlow.js ops, on the tf module passed in: x [B, in], state [B, H] per name →
+   * the new state (its "h" is the output).
+   */
+  tfStep(tf: Tf, p: TfLayerParams, x: tfCore.Tensor2D, state: Record<string, tfCore.Tensor2D>): Record<string, tfCore.Tensor2D>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +237,7 @@ export function layerParamNames(layer: number): { wIh: string; wHh: string; bIh:
  * read-out (nn.Linear, fan-in = hidden) also uniform in ±1/√hidden. Drawn in PyTorch's parameter
  * order (per layer w_ih, w_hh, b_ih, b_hh; then the read-out weight and bias).
  */
-export class RecurrentNet<Cache extends LayerForward = LayerForward> {
+export class RecurrentNet<Cache extends LayerForward = LayerForward> implements Model<ChunkBatch> {
   readonly name: string;
   readonly params: ParamSet;
   readonly hiddenSize: number;
@@ -341,14 +378,45 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> {
   }
 
   /**
+   * The model contract's loss on a chunk: forward from `batch.state`, BCE-with-logits on every
+   * step (mean over all elements, PyTorch's BCEWithLogitsLoss), backward through the chunk. The
+   * gradient stops at the incoming state: it is a constant of this chunk (truncated BPTT).
+   * Also returns the state to carry into the next chunk, the logits and the accuracy.
+   */
+  lossAndGradients(batch: ChunkBatch, params: ParamSet = this.params): ChunkLossAndGradients {
+    const { x, y, state } = batch;
+    const fwd = this.forward(x, state, params);
+    this.checkTargets(x, y);
+    const { loss, dLogits } = bceWithLogits(fwd.logits, y);
+    const { grads } = fwd.backward(dLogits);
+    const { correct, total } = binaryCorrect(fwd.logits, y);
+    return { loss, grads, metrics: { accuracy: (100 * correct) / total }, finalState: fwd.finalState, logits: fwd.logits, correct, total };
+  }
+
+  /** The same chunk loss op by op in TensorFlow.js (float32), `batch.state` held constant: what autodiff checks lossAndGradients against. */
+  tfLoss(tf: Tf, batch: ChunkBatch, params: Record<string, tfCore.Tensor>): tfCore.Scalar {
+    const { x, y, state } = batch;
+    this.checkTargets(x, y);
+    return tf.tidy(() => {
+      const logits = this.tfLogits(tf, params, x, state); // (B, T, O)
+      return tfBceWithLogits(tf, logits, tf.tensor3d(Float32Array.from(y.data), y.shape as [number, number, number]));
+    });
+  }
+
+  private checkTargets(x: NdArray, y: NdArray): void {
+    assertShape(y, [x.shape[0], x.shape[1], this.outputSize], `${this.name}: targets y`, ["batch", "time", "outputs"]);
+  }
+
+  /**
    * The same stack op by op in TensorFlow.js (float32), step by step as PyTorch's loop runs it:
    * the reference the fused forward and backward are tested against (tf.grads of a loss of these
-   * logits, with `state` held constant). Returns [batch, time, outputs].
+   * logits, with `state` held constant). `tf` is the TensorFlow.js module (this file loads none).
+   * Returns [batch, time, outputs].
    * `hiddenNudges` (one [time, batch, hidden] tensor per layer, usually zeros) are added to every
    * h_t as it is computed: autodiff with respect to them gives ∂L/∂h_t, the total derivative that
    * the fused backward reports as hiddenGradNorms.
    */
-  tfLogits(params: Record<string, tf.Tensor>, x: NdArray, state: RecurrentState, hiddenNudges?: readonly tf.Tensor[]): tf.Tensor3D {
+  tfLogits(tf: Tf, params: Record<string, tfCore.Tensor>, x: NdArray, state: RecurrentState, hiddenNudges?: readonly tfCore.Tensor[]): tfCore.Tensor3D {
     assertShape(x, [null, null, this.inputSize], `${this.name}: input x`, ["batch", "time", "inputs"]);
     const [B, T] = x.shape;
     this.checkState(state, B);
@@ -361,27 +429,27 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> {
       const layerStates = Array.from({ length: this.layers }, (_, l) =>
         Object.fromEntries(
           this.cell.stateNames.map((s) => [s, tf.tensor2d(Float32Array.from(state[s].data.subarray(l * B * H, (l + 1) * B * H)), [B, H])]),
-        ) as Record<string, tf.Tensor2D>,
+        ) as Record<string, tfCore.Tensor2D>,
       );
       const lp = Array.from({ length: this.layers }, (_, l) => {
         const n = layerParamNames(l);
-        return { wIh: params[n.wIh] as tf.Tensor2D, wHh: params[n.wHh] as tf.Tensor2D, bIh: params[n.bIh] as tf.Tensor1D, bHh: params[n.bHh] as tf.Tensor1D };
+        return { wIh: params[n.wIh] as tfCore.Tensor2D, wHh: params[n.wHh] as tfCore.Tensor2D, bIh: params[n.bIh] as tfCore.Tensor1D, bHh: params[n.bHh] as tfCore.Tensor1D };
       });
-      const outs: tf.Tensor2D[] = [];
+      const outs: tfCore.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
-        let h = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, this.inputSize]), [B, this.inputSize]) as tf.Tensor2D; // (B, in)
+        let h = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, this.inputSize]), [B, this.inputSize]) as tfCore.Tensor2D; // (B, in)
         for (let l = 0; l < this.layers; l++) {
-          layerStates[l] = this.cell.tfStep(lp[l], h, layerStates[l]);
+          layerStates[l] = this.cell.tfStep(tf, lp[l], h, layerStates[l]);
           if (hiddenNudges) {
             const nudge = tf.reshape(tf.slice(hiddenNudges[l], [t, 0, 0], [1, B, H]), [B, H]); // (B, H)
-            layerStates[l] = { ...layerStates[l], h: tf.add(layerStates[l].h, nudge) as tf.Tensor2D };
+            layerStates[l] = { ...layerStates[l], h: tf.add(layerStates[l].h, nudge) as tfCore.Tensor2D };
           }
           h = layerStates[l].h;
         }
         // (B, H) · (H, O) + (O) → (B, O)
-        outs.push(tf.add(tf.matMul(h, params.linear_weight as tf.Tensor2D, false, true), params.linear_bias) as tf.Tensor2D);
+        outs.push(tf.add(tf.matMul(h, params.linear_weight as tfCore.Tensor2D, false, true), params.linear_bias) as tfCore.Tensor2D);
       }
-      return tf.stack(outs, 1) as tf.Tensor3D; // (B, T, O)
+      return tf.stack(outs, 1) as tfCore.Tensor3D; // (B, T, O)
     });
   }
 }

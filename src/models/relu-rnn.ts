@@ -5,15 +5,18 @@
  *   a_t = W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh,   h_t = relu(a_t),   z_t = W_out·h_t^(top) + b_out
  *
  * Layer l > 0 reads h^(l−1)_t as its input. The forward over a chunk and its hand-derived backward
- * sit side by side below; the stack, the read-out and the chunk contract are in recurrent-stack.ts,
- * the TensorFlow.js step (autodiff reference) is `reluCell.tfStep`.
- * Used by notebook 001 (echo 3 learned; echo 10 not, with 4 units, 60 units or 6 layers × 60).
- * Introduced in lab 001.
+ * sit side by side below, fused over the chunk; the same BPTT as plain loops in the order of the
+ * equations is `reluRnnReferenceBptt` (relu-rnn-reference.ts), which the tests hold this one to.
+ * The stack, the read-out and the model contract are in recurrent-stack.ts; the TensorFlow.js step
+ * (autodiff reference) is `reluCell.tfStep`.
+ * Used by notebook 001 (echo 3; echo 10 with 4 units, 60 units and 6 layers × 60). Introduced in lab 001.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import { gemmNT, packRight } from "../kernels/gemm";
+import { fillRows, scratch } from "../kernels/flat-arrays";
 import {
   type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, chunkParamGrads, fillRows, gemmNT, packRight, scratch,
+  type RecurrentNetOptions, RecurrentNet, chunkParamGrads,
 } from "./recurrent-stack";
 
 /** What the ReLU layer's backward needs: every state, h_0 … h_T. */
@@ -86,10 +89,10 @@ export const reluCell: RecurrentCell<ReluLayerForward> = {
   stateNames: ["h"],
   forward: reluLayerForward,
   backward: reluLayerBackward,
-  tfStep(p, x, state) {
+  tfStep(tf, p, x, state) {
     // h_t = relu(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh): (B, in)·(in, H) + (B, H)·(H, H) → (B, H)
     const a = tf.add(tf.add(tf.matMul(x, p.wIh, false, true), p.bIh), tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh));
-    return { h: tf.relu(a) as tf.Tensor2D };
+    return { h: tf.relu(a) as tfCore.Tensor2D };
   },
 };
 

@@ -13,7 +13,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Axis } from 'vega-lite/build/src/axis';
 import { lineChart, powerOfTenLabelExpr, type LineSeries } from './lines';
-import { withLineTooltips } from './line-tooltips';
 import { describe, expectFinite, expectNumberList, NumberList, rejectUnknownOptions, roundSignificant } from '../options';
 
 export interface GradientCurve {
@@ -100,7 +99,7 @@ export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLeve
   }
   // The original writes ∂ξ/∂S_k upright beside the axis (ylabel rotation=0).
   Object.assign(y.axis, { titleAngle: 0, titleAlign: 'right', titleBaseline: 'middle', titleFontSize: 14 } satisfies Axis);
-  return withLineTooltips(spec, { xFormat: 'd', yFormat: '.4~g' });
+  return spec;
 }
 
 /**

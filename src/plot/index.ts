@@ -5,8 +5,8 @@ export { lineChart, powerOfTenLabel, powerOfTenLabelExpr, VEGA_LITE_SCHEMA } fro
 export type { LineChartOptions, LineSeries } from './lines';
 export { gradientOverTimeChart, GRADIENT_OVER_TIME_TITLE } from './gradient-over-time';
 export type { GradientCurve, GradientOverTimeOptions } from './gradient-over-time';
-export { withLineTooltips, HOVER_PARAM } from './line-tooltips';
-export type { LineTooltipOptions } from './line-tooltips';
+export { gradientReachExplorer, gradientReachRows } from './gradient-reach';
+export type { GradientReachCurve, GradientReachExplorerOptions, GradientReachRow } from './gradient-reach';
 export { EMBED_OPTIONS, withEmbedOptions } from './explorable';
 export type { SurfaceMarker, SurfacePanelInfo, TrajectoryInfo } from './explorable';
 export { lossSurfaceChart, lossSurfaceFigure, DEFAULT_SURFACE_LEVELS, STAR_SHAPE, TRAJECTORY_DATASET, ITERATION_PARAM } from './surface';

@@ -1,15 +1,21 @@
 /**
  * Line charts as plain Vega-Lite specs (built here, rendered in src/render, shown by src/notebook).
- * Used by notebooks 001 (accuracy per epoch), 002 (MSE on a log axis, accuracy), 003 (w_x and w_rec
- * per RProp iteration) and, through src/plot/gradient-over-time.ts, 003/004 (gradient over time on
- * a symlog axis).
+ * Used by notebooks 000 (roll-outs, losses), 001 (accuracy per epoch, gradient reach), 002 (MSE on a
+ * log axis, accuracy), 003 (w_x and w_rec per RProp iteration) and, through
+ * src/plot/gradient-over-time.ts, 003/004 (gradient over time on a symlog axis).
+ *
+ * Every chart is interactive where Vega-Lite runs (JupyterLab, the results site), with nothing to
+ * install and no kernel: hovering shows a rule at the nearest x and a tooltip with every line's
+ * value there, and a click on a legend entry highlights that line (shift-click adds more; a click
+ * outside the plot clears). The static SVG/PNG fallback draws the same chart, nothing hovered.
+ * Introduced in lab 003; interactions in issue 13.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Axis } from 'vega-lite/build/src/axis';
 import type { Scale } from 'vega-lite/build/src/scale';
 import { resolveColor, TAB10 } from './colors';
 import {
-  describe, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
+  describe, expectFinite, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
   rejectUnknownOptions, roundSignificant,
 } from '../options';
 
@@ -51,15 +57,25 @@ export interface LineChartOptions {
   legendTitle?: string;
   /** Line width in pixels. Default 1.5, matplotlib's default. */
   strokeWidth?: number;
+  /**
+   * Hover tooltips and legend-click highlight (default true). false gives the bare lines, for
+   * frames that are only ever rasterised (GIF animations): the hover layer costs one invisible
+   * rule per x in the static drawing.
+   */
+  interactive?: boolean;
 }
 
 const LINE_OPTIONS = [
   'series', 'title', 'xTitle', 'yTitle', 'yScale', 'width', 'height', 'xDomain', 'yDomain',
-  'colors', 'yTicks', 'xTicks', 'legendTitle', 'strokeWidth',
+  'colors', 'yTicks', 'xTicks', 'legendTitle', 'strokeWidth', 'interactive',
 ] as const;
 const SERIES_KEYS = ['name', 'values', 'x', 'color'] as const;
 
-/** One line per series, with a legend; pure, returns a Vega-Lite v5 spec. */
+/**
+ * One line per series, with a legend, a hover tooltip and legend-click highlight; pure, returns a
+ * Vega-Lite v5 spec (a layer: the lines, then the hover rule, then the hovered points; x, y and
+ * colour are encoded once at the top and shared).
+ */
 export function lineChart(options: LineChartOptions): TopLevelSpec {
   const where = 'lineChart';
   rejectUnknownOptions(where, options, LINE_OPTIONS);
@@ -149,27 +165,82 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
   }
 
   const showLegend = names.length > 1 || options.legendTitle !== undefined;
-  const spec: TopLevelSpec = {
-    $schema: VEGA_LITE_SCHEMA,
-    ...titleProperty(where, options.title),
-    width,
-    height,
-    data: { values: rows },
-    mark: { type: 'line', strokeWidth, clip: true },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? null, scale: xScale, axis: xAxis },
-      y: { field: 'y', type: 'quantitative', title: options.yTitle ?? null, scale: yScaleSpec, axis: yAxis },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        sort: names,
-        scale: { domain: names, range },
-        // labelLimit: Vega's default 160 px cut long run names ("ReLU RNN (6 layers × 60 units)").
-        legend: showLegend ? { title: options.legendTitle ?? null, symbolType: 'stroke', labelLimit: 400 } : null,
-      },
+  const encoding = {
+    x: { field: 'x', type: 'quantitative', title: options.xTitle ?? null, scale: xScale, axis: xAxis },
+    y: { field: 'y', type: 'quantitative', title: options.yTitle ?? null, scale: yScaleSpec, axis: yAxis },
+    color: {
+      field: 'series',
+      type: 'nominal',
+      sort: names,
+      scale: { domain: names, range },
+      // labelLimit: Vega's default 160 px cut long run names ("ReLU RNN (6 layers × 60 units)").
+      legend: showLegend ? { title: options.legendTitle ?? null, symbolType: 'stroke', labelLimit: 400 } : null,
     },
   };
-  return spec;
+  const line = { type: 'line', strokeWidth, clip: true } as const;
+  const top = { $schema: VEGA_LITE_SCHEMA, ...titleProperty(where, options.title), width, height, data: { values: rows } };
+  if (options.interactive === false) return { ...top, mark: line, encoding } as unknown as TopLevelSpec;
+  const layers = interactionLayers(names, options.xTitle, showLegend, new Set(rows.map((r) => r.x)).size);
+  return { ...top, encoding, layer: [{ mark: line, ...layers.line }, layers.hoverRule, layers.hoverPoints] } as unknown as TopLevelSpec;
+}
+
+/** At most this many x positions carry a hover rule (each costs an invisible rule and a voronoi cell in the static SVG). */
+const MAX_HOVER_POSITIONS = 100;
+
+/**
+ * The interactive layers of lineChart. Their selections are named after the chart's series
+ * (`pick_<hash>`, `hover_<hash>`): charts side by side that show the same runs share them (picking
+ * a run highlights it in every panel, hovering marks the same x), charts of other series keep their
+ * own (Vega-Lite merges selections of the same name across a composition). Over more than
+ * MAX_HOVER_POSITIONS distinct x, every n-th x carries the rule (its tooltip still gives exact values).
+ */
+function interactionLayers(names: readonly string[], xTitle: string | undefined, legend: boolean, xCount: number): {
+  line: Record<string, unknown>;
+  hoverRule: Record<string, unknown>;
+  hoverPoints: Record<string, unknown>;
+} {
+  const id = nameHash(names);
+  const pick = `pick_${id}`, hover = `hover_${id}`;
+  // One row per x with a column per series ("0", "1", … by the series' order: any name is safe).
+  const every = Math.ceil(xCount / MAX_HOVER_POSITIONS);
+  const wide: Record<string, unknown>[] = [
+    { calculate: `indexof(${JSON.stringify(names)}, datum.series)`, as: 'series_index' },
+    { pivot: 'series_index', value: 'y', groupby: ['x'] },
+  ];
+  if (every > 1) {
+    wide.push({ window: [{ op: 'row_number', as: 'x_index' }], sort: [{ field: 'x' }] });
+    wide.push({ filter: `(datum.x_index - 1) % ${every} === 0` });
+  }
+  const tooltip = [
+    { field: 'x', type: 'quantitative', title: xTitle ?? 'x', format: '.6~g' },
+    ...names.map((name, i) => ({ field: String(i), type: 'quantitative', title: name, format: '.4~g' })),
+  ];
+  return {
+    line: legend
+      ? {
+          params: [{ name: pick, select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
+          encoding: { opacity: { condition: { param: pick, value: 1 }, value: 0.15 } },
+        }
+      : {},
+    // Invisible until hovered: the nearest x (Vega-Lite's voronoi over these rules) shows its rule.
+    hoverRule: {
+      transform: wide,
+      mark: { type: 'rule', color: '#888888', strokeWidth: 1, clip: true, aria: false },
+      params: [{ name: hover, select: { type: 'point', fields: ['x'], nearest: true, on: 'pointerover', clear: 'pointerout' } }],
+      encoding: { y: null, color: null, opacity: { condition: { param: hover, value: 0.7, empty: false }, value: 0 }, tooltip },
+    },
+    hoverPoints: {
+      transform: [{ filter: { param: hover, empty: false } }],
+      mark: { type: 'point', filled: true, size: 36, clip: true, aria: false },
+    },
+  };
+}
+
+/** A short, stable identifier from the series names (djb2 in base 36), for selection names. */
+function nameHash(names: readonly string[]): string {
+  let h = 5381;
+  for (const ch of JSON.stringify(names)) h = ((h * 33) ^ ch.charCodeAt(0)) >>> 0;
+  return h.toString(36);
 }
 
 /** [lo, hi] widened by 5 % of the span on each side, measured after the scale's transform. */
