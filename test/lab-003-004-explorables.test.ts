@@ -65,7 +65,7 @@ test("loss surface tooltips: every 3rd node of a 100-point grid, w_x, w_rec and 
     assert.ok(Math.abs(d.loss - loss) <= 5e-4 * loss, `cell ${k}: ξ ${d.loss} vs ${loss}`);
     assert.ok(Math.abs(d.x_hi - d.x_lo - 3 * (grid.xs[1] - grid.xs[0])) < 1e-12, "a cell spans 3 grid steps");
   }
-  assert.equal(lossSurfaceChart({ grid, tooltipCells: 0 }).layer.length, 2, "tooltipCells: 0 drops the layer");
+  assert.equal((lossSurfaceChart({ grid, tooltipCells: 0 }) as Json).layer.length, 2, "tooltipCells: 0 drops the layer");
   assert.throws(() => lossSurfaceChart({ grid, tooltipCells: 1 }), /tooltipCells must be 0 \(no tooltips\) or an integer >= 2, got 1/);
 });
 
