@@ -41,12 +41,13 @@ test('show sends ONE bundle: Vega-Lite spec as a plain object, SVG and PNG fallb
   assert.deepEqual(spec, JSON.parse(JSON.stringify(chart)));
   const svg = message.data['image/svg+xml'] as string;
   assert.ok(svg.startsWith('<svg'));
-  // The PNG is the same chart: twice the SVG's pixel size, drawn at the SVG's size.
+  // The PNG is the same chart at the SVG's pixel size (1×: it is only the untrusted notebook's copy).
   const png = Buffer.from(message.data['image/png'] as string, 'base64');
   assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   const svgWidth = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1]);
-  assert.equal(png.readUInt32BE(16), Math.round(svgWidth * 2));
-  assert.deepEqual(message.metadata['image/png'], { width: Math.round(svgWidth), height: Math.round(png.readUInt32BE(20) / 2) });
+  const svgHeight = Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(svg)?.[1]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [Math.round(svgWidth), Math.round(svgHeight)]);
+  assert.deepEqual(message.metadata['image/png'], { width: Math.round(svgWidth), height: Math.round(svgHeight) });
   assert.equal(message.data['text/plain'], '[chart] Accuracy per epoch');
   assert.deepEqual(message.transient, {});
 });

@@ -7,8 +7,8 @@
  * The fallbacks are chosen for a notebook opened without trust, which is every notebook a reader
  * did not run themselves (the runner's results/*.ipynb, a download): Jupyter then withholds SVG and
  * scripts, and shows PNG, JPEG and GIF, and HTML after sanitising it. So every chart carries a PNG
- * (2× pixels, drawn at the chart's size), and small charts an SVG beside it, which trusted
- * notebooks, nbconvert's HTML export, GitHub and the results pages prefer for its crisp text.
+ * (drawn at the chart's size), and small charts an SVG beside it, which trusted notebooks,
+ * nbconvert's HTML export, GitHub and the results pages prefer for its crisp text.
  * A GIF is stored once, as an HTML <img> (shown by JupyterLab, the classic Notebook, nbconvert).
  *
  * Why not tslab.display: it sends one MIME type per message, so a chart with fallbacks would be
@@ -101,10 +101,13 @@ export async function show(spec: TopLevelSpec, options: ShowOptions = {}): Promi
   const data: MimeBundle = { [VEGA_LITE_MIME]: toPlainObject(spec), 'text/plain': text };
   const metadata: Record<string, unknown> = {};
   if (fallback === 'svg') data['image/svg+xml'] = svg;
-  const scale = 2;
+  // A PNG beside an SVG is only what an untrusted notebook shows: 1× pixels keep it about the
+  // SVG's size (2× made lab 001's notebook 2.6 times larger). Alone, it is the figure
+  // everywhere: 2× pixels, sharp on dense screens.
+  const scale = fallback === 'svg' ? 1 : 2;
   const png = svgToPng(svg, { scale });
   data['image/png'] = Buffer.from(png).toString('base64');
-  // Drawn at the chart's own size: the PNG has 2× pixels for sharpness on dense screens.
+  // Drawn at the chart's own size.
   const size = pngSize(png);
   if (size !== undefined) metadata['image/png'] = { width: Math.round(size.width / scale), height: Math.round(size.height / scale) };
   displayBundle(data, metadata);
