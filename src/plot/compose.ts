@@ -24,15 +24,16 @@ export interface ConcatOptions {
 const CONCAT_OPTIONS = ['title', 'spacing', 'resolve'] as const;
 
 /**
- * Charts side by side, left to right. Their legends go below them (unless a chart's config or
- * legend says otherwise): a legend on the right of each of two charts made a figure wider than a
- * notebook's or the results page's column (lab 001's gradient reach: 1142 px for ~940).
+ * Charts side by side, left to right. Their legends go below them, in two columns (unless a
+ * chart's config or legend says otherwise): a legend on the right of each chart made figures wider
+ * than a notebook's or the results page's column (lab 001's gradient reach: 1142 px for 940).
  * A composition that holds this one inherits the default, as Vega-Lite configs apply to a whole figure.
  */
 export function hconcat(specs: readonly TopLevelSpec[], options: ConcatOptions = {}): TopLevelSpec {
   const spec = concat('hconcat', specs, options) as unknown as Record<string, unknown>;
   const config = (spec.config as Record<string, unknown> | undefined) ?? {};
-  spec.config = deepMerge({ legend: { orient: 'bottom' } }, config);
+  // Two columns: a one-row legend of five long names is itself wider than its chart.
+  spec.config = deepMerge({ legend: { orient: 'bottom', columns: 2 } }, config);
   return spec as unknown as TopLevelSpec;
 }
 
