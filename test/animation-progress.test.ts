@@ -13,7 +13,12 @@ const frame = (k: number): TopLevelSpec => ({
   width: 60,
   height: 40,
   title: `frame ${k}`,
-  data: { values: [{ x: 0, y: 0 }, { x: 1, y: k }] },
+  data: {
+    values: [
+      { x: 0, y: 0 },
+      { x: 1, y: k },
+    ],
+  },
   mark: "line",
   encoding: {
     x: { field: "x", type: "quantitative", scale: { domain: [0, 1] } },
@@ -40,5 +45,9 @@ test("encodeGif calls onFrame after each frame, in order", () => {
   const image = (v: number) => ({ width: 2, height: 2, data: new Uint8Array(16).fill(v) });
   const seen: Array<[number, number]> = [];
   encodeGif([image(0), image(128), image(255)], { delayMs: 50, onFrame: (i, total) => seen.push([i, total]) });
-  assert.deepEqual(seen, [[0, 3], [1, 3], [2, 3]]);
+  assert.deepEqual(seen, [
+    [0, 3],
+    [1, 3],
+    [2, 3],
+  ]);
 });

@@ -8,10 +8,19 @@ import { hconcat } from "../src/plot/compose";
 import { lineChart } from "../src/plot/lines";
 import { renderSvg } from "../src/render/svg";
 
-const NAMES = ["ReLU RNN (4 units)", "ReLU RNN (60 units)", "ReLU RNN (6 layers × 60 units)", "LSTM (16 units)", "GRU (16 units)"];
+const NAMES = [
+  "ReLU RNN (4 units)",
+  "ReLU RNN (60 units)",
+  "ReLU RNN (6 layers × 60 units)",
+  "LSTM (16 units)",
+  "GRU (16 units)",
+];
 const chart = (title: string) =>
   lineChart({
-    series: NAMES.map((name, j) => ({ name: name, values: Array.from({ length: 20 }, (_, k) => Math.exp((-k * (j + 1)) / 5)) })),
+    series: NAMES.map((name, j) => ({
+      name: name,
+      values: Array.from({ length: 20 }, (_, k) => Math.exp((-k * (j + 1)) / 5)),
+    })),
     title: title,
     xTitle: "k",
     yScale: "log",

@@ -48,5 +48,8 @@ test("npm install afterwards leaves package-lock.json as committed and warns abo
   const install = npm(["install"]);
   assert.equal(install.status, 0, install.output);
   assert.deepEqual(complaints(install.output), [], install.output);
-  assert.ok(fs.readFileSync(path.join(work, "package-lock.json")).equals(committed), "npm install rewrote package-lock.json");
+  assert.ok(
+    fs.readFileSync(path.join(work, "package-lock.json")).equals(committed),
+    "npm install rewrote package-lock.json",
+  );
 });

@@ -21,7 +21,10 @@ test("package.json pins tslab to exactly the version the adapter was written aga
   assert.equal(pkg.dependencies.tslab, TSLAB_VERSION, "an exact version, no range");
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
   assert.equal(lock.packages["node_modules/tslab"].version, TSLAB_VERSION);
-  assert.equal(JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", "tslab", "package.json"), "utf8")).version, TSLAB_VERSION);
+  assert.equal(
+    JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", "tslab", "package.json"), "utf8")).version,
+    TSLAB_VERSION,
+  );
 });
 
 test("no file but the adapter imports tslab's internals (tslab/dist/…)", () => {
@@ -30,7 +33,11 @@ test("no file but the adapter imports tslab's internals (tslab/dist/…)", () =>
     for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
       const rel = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(rel);
-      else if (/\.(ts|js|mjs)$/.test(entry.name) && rel !== ADAPTER && rel !== path.join("test", "tslab-adapter.test.ts")) {
+      else if (
+        /\.(ts|js|mjs)$/.test(entry.name) &&
+        rel !== ADAPTER &&
+        rel !== path.join("test", "tslab-adapter.test.ts")
+      ) {
         const text = fs.readFileSync(path.join(ROOT, rel), "utf8");
         // An import, a require or a type import of any module under tslab/dist.
         if (/(from\s+|require\(\s*|import\(\s*)["']tslab\/dist\//.test(text)) offenders.push(rel);

@@ -89,6 +89,7 @@ export class Progress {
 
   private setLive(text: string): void {
     if (!this.tty || this.openLabel === undefined || this.broken) return;
+    // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ … m) are what is removed
     this.live = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/[ \t]+$/, "").trim();
     const width = (this.options.out.columns || 100) - 1;
     this.options.out.write(`\r\x1b[K${fitLiveLine(this.openLabel, this.live, width)}`);

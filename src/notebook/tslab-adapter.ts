@@ -11,11 +11,11 @@
  * used here, and that no other file reaches into tslab/dist. Upgrading tslab means: change the
  * pin, run that test, and fix this file alone.
  */
-import type { Converter } from 'tslab/dist/converter';
-import type { ConsoleInterface, ConverterSet, Executor } from 'tslab/dist/executor';
+import type { Converter } from "tslab/dist/converter";
+import type { ConsoleInterface, ConverterSet, Executor } from "tslab/dist/executor";
 
 /** The tslab release whose internals this file was written against (package.json pins it). */
-export const TSLAB_VERSION = '1.0.22';
+export const TSLAB_VERSION = "1.0.22";
 
 /** A Jupyter display message as tslab's kernel sends it (display_data or update_display_data). */
 export interface KernelDisplayMessage {
@@ -31,7 +31,7 @@ export type KernelDisplayWriter = (message: KernelDisplayMessage, update: boolea
  * tslab prints a type error with exactly this format string (tslab/dist/executor.js,
  * printDiagnostics: file prefix, 1-based line, 1-based column, message).
  */
-export const DIAGNOSTIC_FORMAT = '%s%d:%d - %s';
+export const DIAGNOSTIC_FORMAT = "%s%d:%d - %s";
 
 /** Stack frames of tslab's executor, which runs the cell: not the notebook author's code. */
 export const EXECUTOR_FRAME = /tslab[\\/]dist[\\/]executor\.js/;
@@ -50,7 +50,7 @@ export function kernelDisplayWriter(): KernelDisplayWriter | null {
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!JUPYTER_MODULE.test(file)) continue;
     const write = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
-    if (typeof write === 'function') return write as KernelDisplayWriter;
+    if (typeof write === "function") return write as KernelDisplayWriter;
   }
   return null;
 }
@@ -68,19 +68,19 @@ export interface TslabEngine {
  * TSLAB_VERSION: its internals may differ, and a half-working runner is worse than a clear error.
  */
 export function loadTslabEngine(): TslabEngine {
-  const installed = (require('tslab/package.json') as { version?: string }).version;
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand: display.ts imports this file in every notebook */
+  const installed = (require("tslab/package.json") as { version?: string }).version;
   if (installed !== TSLAB_VERSION) {
     throw new Error(
       `tslab ${installed} is installed but the runner was written against tslab ${TSLAB_VERSION} ` +
         `(src/notebook/tslab-adapter.ts); run \`npm ci\` to install the pinned version`,
     );
   }
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
-  const { createExecutor } = require('tslab/dist/executor') as typeof import('tslab/dist/executor');
+  const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
+  const { createExecutor } = require("tslab/dist/executor") as typeof import("tslab/dist/executor");
   // A plain require: the writer is this module's mutable export, which an `import * as`
   // namespace would only expose through a read-only getter.
-  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: KernelDisplayWriter | null };
+  const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: KernelDisplayWriter | null };
   /* eslint-enable @typescript-eslint/no-require-imports */
   return {
     createExecutor(rootDir, console) {
