@@ -136,7 +136,7 @@ function notebooksIn(dir: string): string[] {
 const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
 
 /**
- * A lab given by number (`003`) or name (`003-linear-rnn-sum-of-bits`, or a unique start of it),
+ * A lab given by number (`003`, or `3`) or name (`003-linear-rnn-sum-of-bits`, or a unique start of it),
  * looked up in notebooks/; undefined when `given` names none.
  */
 function findLab(given: string): string | undefined {
@@ -144,7 +144,12 @@ function findLab(given: string): string | undefined {
   const name = given.replace(/\.ipynb$/, "");
   const exact = labs.find((file) => path.basename(file, ".ipynb") === name);
   if (exact) return exact;
-  const started = labs.filter((file) => path.basename(file).startsWith(/^\d+$/.test(name) ? `${name}-` : name));
+  // A number matches the lab's leading number (3, 03 and 003 all name 003-…); else a start of the name.
+  const number = /^\d+$/.test(name) ? Number(name) : undefined;
+  const started = labs.filter((file) => {
+    const base = path.basename(file);
+    return number !== undefined ? Number(/^(\d+)-/.exec(base)?.[1] ?? NaN) === number : base.startsWith(name);
+  });
   if (started.length > 1) {
     const names = started.map((file) => path.basename(file, ".ipynb")).join(", ");
     throw new UsageError(`"${given}" matches several labs: ${names}; give more of the name`);

@@ -421,7 +421,7 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     const lab = labs()[0]!;
     const number = /^(\d+)-/.exec(lab)?.[1];
     assert.ok(number, `${lab} starts with its number`);
-    for (const given of [number, lab, `${lab}.ipynb`, `notebooks/${lab}.ipynb`]) {
+    for (const given of [number, String(Number(number)), lab, `${lab}.ipynb`, `notebooks/${lab}.ipynb`]) {
       const run = await runCli(["--param", "noSuchParameter=1", given]);
       assert.equal(run.code, 2, given);
       assert.equal(run.stderr, `unknown parameter "noSuchParameter" for notebooks/${lab}.ipynb; ${run.stderr.split("; ")[1]}`, given);
