@@ -1,5 +1,6 @@
 // `npm run install-kernel`: registers this project's tslab as a Jupyter kernel, for people who
-// open the notebooks in JupyterLab (the headless runner, scripts/run-notebooks.ts, needs none).
+// open the notebooks in JupyterLab or the Notebook (README: Opening the labs; the headless runner,
+// scripts/run-notebooks.ts, needs none).
 // The kernel spec points at node_modules/.bin/tslab by absolute path, so JupyterLab runs the
 // project's pinned tslab rather than whatever `tslab` is on PATH.
 import { spawnSync } from "node:child_process";
@@ -66,8 +67,8 @@ function main(): void {
   if (!python) {
     fail(
       "Jupyter is not installed (none of $JUPYTER_PYTHON, /usr/bin/python3, python3 can import jupyter_client); " +
-        "install it with `apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel` " +
-        "or `pip install jupyterlab`, or point JUPYTER_PYTHON at a Python that has it",
+        "install the Notebook with `sudo apt-get install jupyter-notebook` (Debian, Ubuntu), or JupyterLab in a " +
+        "virtual environment and point JUPYTER_PYTHON at its python (README: Opening the labs)",
       1,
     );
   }

@@ -1,20 +1,26 @@
 // `npm run notebooks`: executes the project's notebooks headlessly on tslab's own engine (no
 // Jupyter, no Python), one worker process per notebook, and writes executed notebooks, HTML
 // pages, figures and an index to results/. Used by developers, CI and the docs; see USAGE.
+//
+// The command line is checked before anything slow happens: --help and usage errors answer at
+// once, then the library is built (with --build, as `npm run notebooks` passes it), then the
+// notebooks run. The modules that take time to load (TypeScript's parser, the page renderer)
+// are imported only once the command line is known to be good.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { UsageError, readNotebook, type JsonObject } from "./runner/notebook";
-import { injectParameters, parseParamArg, resolveParameters } from "./runner/params";
-import { Progress } from "./runner/progress";
-import { runNotebook, type NotebookJob, type NotebookResult } from "./runner/run";
-import { statusText } from "./runner/html";
+import { UsageError, type JsonObject } from "./runner/notebook";
+import type { NotebookJob, NotebookResult } from "./runner/run";
 
 const ROOT = path.resolve(__dirname, "..");
 
-const USAGE = `Usage: npm run notebooks -- [options] [notebook.ipynb | folder ...]
-       npx tsx scripts/run-notebooks.ts [options] [notebook.ipynb | folder ...]
+const USAGE = `Usage: npm run notebooks -- [options] [lab ...]
+       npx tsx scripts/run-notebooks.ts [options] [lab ...]
+
+A lab is a notebook's number (003), its name (003-linear-rnn-sum-of-bits), a path to a
+.ipynb file, or a folder of them.
 
 Runs each notebook on the tslab engine in a worker process whose working folder is the
 notebook's folder (as in JupyterLab), and writes to the output folder:
@@ -22,7 +28,7 @@ notebook's folder (as in JupyterLab), and writes to the output folder:
   <name>.html    a self-contained page of it
   <name>/figure-<cell>-<k>.{svg,png,gif,jpg}   every image output
   index.html     all notebooks run into this folder, with status and headline figure
-Without paths, runs notebooks/*.ipynb in name order.
+Without labs, runs notebooks/*.ipynb in name order.
 
 Options:
   --out DIR               output folder (default: results/ of the project)
@@ -31,15 +37,22 @@ Options:
   --preset NAME           use the values in metadata.bptt_lab.presets.NAME (--param wins)
   --cell-timeout SECONDS  stop and fail a cell that runs longer (default: no limit)
   --keep-going            run the other notebooks after one fails
+  --build                 build the library (dist/, which notebooks import) first;
+                          \`npm run notebooks\` passes it
   -v, --verbose           print every line the cells write
   -h, --help              print this help
+
+A cell that runs out of memory fails with the heap limit named; raise it with
+NODE_OPTIONS=--max-old-space-size=<MB>.
 
 Exit status: 0 all ran, 1 a notebook failed, 2 bad usage, 128+signal when interrupted.`;
 
 interface CliOptions {
   outDir: string;
-  params: JsonObject;
+  /** The --param arguments, NAME=VALUE each. */
+  paramArgs: string[];
   preset?: string;
+  build: boolean;
   cellTimeoutMs?: number;
   keepGoing: boolean;
   verbose: boolean;
@@ -77,6 +90,7 @@ function parseCli(argv: string[]): CliOptions | "help" {
         preset: { type: "string" },
         "cell-timeout": { type: "string" },
         "keep-going": { type: "boolean" },
+        build: { type: "boolean" },
         verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
       },
@@ -86,11 +100,6 @@ function parseCli(argv: string[]): CliOptions | "help" {
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
-  const params: JsonObject = {};
-  for (const arg of values.param ?? []) {
-    const [name, value] = parseParamArg(arg);
-    params[name] = value;
-  }
   let cellTimeoutMs: number | undefined;
   if (values["cell-timeout"] !== undefined) {
     const seconds = Number(values["cell-timeout"]);
@@ -101,8 +110,9 @@ function parseCli(argv: string[]): CliOptions | "help" {
   }
   return {
     outDir: values.out !== undefined ? path.resolve(values.out) : path.join(ROOT, "results"),
-    params,
+    paramArgs: values.param ?? [],
     preset: values.preset,
+    build: Boolean(values.build),
     cellTimeoutMs,
     keepGoing: Boolean(values["keep-going"]),
     verbose: Boolean(values.verbose),
@@ -123,22 +133,62 @@ function notebooksIn(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
+
+/**
+ * A lab given by number (`003`, or `3`) or name (`003-linear-rnn-sum-of-bits`, or a unique start of it),
+ * looked up in notebooks/; undefined when `given` names none.
+ */
+function findLab(given: string): string | undefined {
+  const labs = fs.existsSync(NOTEBOOKS_DIR) ? notebooksIn(NOTEBOOKS_DIR) : [];
+  const name = given.replace(/\.ipynb$/, "");
+  const exact = labs.find((file) => path.basename(file, ".ipynb") === name);
+  if (exact) return exact;
+  // A number matches the lab's leading number (3, 03 and 003 all name 003-…); else a start of the name.
+  const number = /^\d+$/.test(name) ? Number(name) : undefined;
+  const started = labs.filter((file) => {
+    const base = path.basename(file);
+    return number !== undefined ? Number(/^(\d+)-/.exec(base)?.[1] ?? NaN) === number : base.startsWith(name);
+  });
+  if (started.length > 1) {
+    const names = started.map((file) => path.basename(file, ".ipynb")).join(", ");
+    throw new UsageError(`"${given}" matches several labs: ${names}; give more of the name`);
+  }
+  return started[0];
+}
+
+function labList(): string {
+  const labs = fs.existsSync(NOTEBOOKS_DIR) ? notebooksIn(NOTEBOOKS_DIR) : [];
+  return labs.length ? `the labs are: ${labs.map((file) => path.basename(file, ".ipynb")).join(", ")}` : `${displayPath(NOTEBOOKS_DIR)}/ has no notebooks`;
+}
+
 function selectNotebooks(paths: string[]): string[] {
   if (paths.length === 0) {
-    const dir = path.join(ROOT, "notebooks");
-    const found = fs.existsSync(dir) ? notebooksIn(dir) : [];
-    if (found.length === 0) throw new UsageError(`no notebooks to run: ${displayPath(dir)}/*.ipynb matches nothing`);
+    const found = fs.existsSync(NOTEBOOKS_DIR) ? notebooksIn(NOTEBOOKS_DIR) : [];
+    if (found.length === 0) throw new UsageError(`no notebooks to run: ${displayPath(NOTEBOOKS_DIR)}/*.ipynb matches nothing`);
     return found;
   }
   return paths.flatMap((given) => {
     const file = path.resolve(given);
-    if (!fs.existsSync(file)) throw new UsageError(`notebook not found: ${given}`);
-    return fs.statSync(file).isDirectory() ? notebooksIn(file) : [file];
+    if (fs.existsSync(file)) return fs.statSync(file).isDirectory() ? notebooksIn(file) : [file];
+    // Not a path: a lab's number or name. Something that looks like a path is reported as one.
+    const lab = /[\\/]/.test(given) ? undefined : findLab(given);
+    if (lab) return [lab];
+    throw new UsageError(`no notebook ${given}: not a file, nor a lab's number or name; ${labList()}`);
   });
 }
 
 /** Everything is checked before the first notebook runs, so a typo costs no computation. */
-function prepareJobs(cli: CliOptions): NotebookJob[] {
+async function prepareJobs(cli: CliOptions): Promise<NotebookJob[]> {
+  const { readNotebook } = await import("./runner/notebook");
+  const { injectParameters, parseParamArg, resolveParameters } = await import("./runner/params");
+  const params: JsonObject = {};
+  const paramText: { [name: string]: string } = {};
+  for (const arg of cli.paramArgs) {
+    const [name, value, text] = parseParamArg(arg);
+    params[name] = value;
+    paramText[name] = text;
+  }
   const byName = new Map<string, string>();
   return selectNotebooks(cli.paths).map((file) => {
     const shown = displayPath(file);
@@ -149,7 +199,13 @@ function prepareJobs(cli: CliOptions): NotebookJob[] {
     }
     byName.set(name, shown);
     const source = readNotebook(file, shown);
-    const parameters = resolveParameters({ nb: source, displayPath: shown, explicit: cli.params, preset: cli.preset });
+    const parameters = resolveParameters({
+      nb: source,
+      displayPath: shown,
+      explicit: params,
+      explicitText: paramText,
+      preset: cli.preset,
+    });
     return {
       name,
       sourcePath: file,
@@ -161,13 +217,29 @@ function prepareJobs(cli: CliOptions): NotebookJob[] {
   });
 }
 
+/** `npm run build`, in this process's terminal: the notebooks import the compiled library. */
+function buildLibrary(): void {
+  process.stdout.write("building the library into dist/ (tsc -p tsconfig.build.json) ...\n");
+  const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  const result = spawnSync(process.execPath, [tsc, "-p", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "inherit" });
+  if (result.status !== 0) {
+    throw new BuildError(`the library did not build (tsc exited with ${result.signal ?? `code ${result.status}`}); fix the errors above and run again`);
+  }
+}
+
+class BuildError extends Error {}
+
 async function main(): Promise<number> {
   const cli = parseCli(process.argv.slice(2));
   if (cli === "help") {
     process.stdout.write(USAGE + "\n");
     return 0;
   }
-  const jobs = prepareJobs(cli);
+  const jobs = await prepareJobs(cli);
+  if (cli.build) buildLibrary();
+  const { Progress } = await import("./runner/progress");
+  const { runNotebook } = await import("./runner/run");
+  const { statusText } = await import("./runner/html");
   fs.mkdirSync(cli.outDir, { recursive: true });
   const progress = new Progress({ out: process.stdout, err: process.stderr, verbose: cli.verbose });
 
@@ -215,6 +287,10 @@ main().then(
     if (e instanceof UsageError) {
       process.stderr.write(e.message + "\n");
       process.exit(2);
+    }
+    if (e instanceof BuildError) {
+      process.stderr.write(e.message + "\n");
+      process.exit(1);
     }
     process.stderr.write(`run-notebooks failed unexpectedly: ${(e as Error)?.stack ?? String(e)}\n`);
     process.exit(1);

@@ -4,8 +4,8 @@
 // JUPYTER_PATH points at (the user's own kernels and Jupyter folders are never touched), with each
 // notebook's `short` preset injected by the runner's own code (scripts/runner/params.ts). A failure
 // names the notebook and cell and shows what the kernel printed (tslab's execute_reply carries no
-// error text). Then every figure is checked to be a bundle JupyterLab, nbconvert's HTML and GitHub
-// all show. Skipped, with the reason, where Jupyter is not installed (.ci/run installs it; with
+// error text). Then every figure is checked to be a bundle JupyterLab, the classic Notebook (also
+// untrusted), nbconvert's HTML and GitHub all show (test/support/rich-outputs.ts). Skipped, with the reason, where Jupyter is not installed (.ci/run installs it; with
 // BPTT_REQUIRE_CLIENTS=1, as .ci/run sets, a missing Jupyter fails instead).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -224,7 +224,7 @@ else describe("notebooks in Jupyter", () => {
       assert.equal(result.kernelDir, path.join(work!.root, "jupyter-prefix", "share", "jupyter", "kernels", "tslab"));
     });
 
-    test(`${name}: every chart is Vega-Lite + static image + text, every GIF has a fallback, and nbconvert's HTML shows them`, async (t) => {
+    test(`${name}: every chart is Vega-Lite + PNG (what untrusted notebooks show) + text, each GIF one <img>, and nbconvert's HTML shows them`, async (t) => {
       const result = await run();
       if (!result.executed) return t.skip("the notebook did not run (see the test above)");
       const { charts, animations, problems } = checkRichOutputs(result.executed);

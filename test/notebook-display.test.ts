@@ -6,6 +6,7 @@ import {
   createDisplay, DisplayMessage, setDisplayWriter, show, showGif, showHtml, showMarkdown, VEGA_LITE_MIME,
 } from '../src/notebook/display';
 import { formatDuration, formatNumber, progress } from '../src/notebook/progress';
+import { loadTslabEngine } from '../src/notebook/tslab-adapter';
 
 type Call = { message: DisplayMessage; update: boolean };
 
@@ -28,16 +29,25 @@ async function captureLog(body: () => Promise<void> | void): Promise<string[]> {
 
 const chart = lineChart({ series: [{ name: 'accuracy', values: [0.5, 0.75, 1] }], title: 'Accuracy per epoch' });
 
-test('show sends ONE bundle: Vega-Lite spec as a plain object, SVG fallback, text', async () => {
+test('show sends ONE bundle: Vega-Lite spec as a plain object, SVG and PNG fallbacks, text', async () => {
   const calls = await withFakeKernel(() => show(chart));
   assert.equal(calls.length, 1);
   const { message, update } = calls[0];
   assert.equal(update, false);
-  assert.deepEqual(Object.keys(message.data).sort(), ['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/plain']);
+  // The PNG is what Jupyter shows when the notebook is not trusted (it withholds SVG then).
+  assert.deepEqual(Object.keys(message.data).sort(), ['application/vnd.vegalite.v5+json', 'image/png', 'image/svg+xml', 'text/plain']);
   const spec = message.data[VEGA_LITE_MIME];
   assert.equal(typeof spec, 'object', 'a JSON object; a string would be taken as a URL');
   assert.deepEqual(spec, JSON.parse(JSON.stringify(chart)));
-  assert.ok((message.data['image/svg+xml'] as string).startsWith('<svg'));
+  const svg = message.data['image/svg+xml'] as string;
+  assert.ok(svg.startsWith('<svg'));
+  // The PNG is the same chart at the SVG's pixel size (1×: it is only the untrusted notebook's copy).
+  const png = Buffer.from(message.data['image/png'] as string, 'base64');
+  assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  const svgWidth = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1]);
+  const svgHeight = Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(svg)?.[1]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [Math.round(svgWidth), Math.round(svgHeight)]);
+  assert.deepEqual(message.metadata['image/png'], { width: Math.round(svgWidth), height: Math.round(svgHeight) });
   assert.equal(message.data['text/plain'], '[chart] Accuracy per epoch');
   assert.deepEqual(message.transient, {});
 });
@@ -56,16 +66,16 @@ test('show with fallback png: base64 PNG drawn at the chart size, custom text', 
   await assert.rejects(withFakeKernel(() => show(chart, { alt: 'x' } as never)), /show: unknown option alt/);
 });
 
-test("show goes through tslab's own lastWriteDisplayData when a kernel set it", async () => {
-  // The module the kernel loads; the kernel assigns its writer before running each cell.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
+test("show goes through tslab's kernel writer when a kernel set it", async () => {
+  // As tslab's kernel does before running each cell (through the adapter, the one module that
+  // touches tslab's internals).
+  const engine = loadTslabEngine();
   const calls: Call[] = [];
-  jupyter.lastWriteDisplayData = (message: DisplayMessage, update: boolean) => { calls.push({ message, update }); };
+  engine.setDisplayWriter((message, update) => { calls.push({ message: message as DisplayMessage, update }); });
   try {
     await show(chart);
   } finally {
-    jupyter.lastWriteDisplayData = null;
+    engine.setDisplayWriter(null);
   }
   assert.equal(calls.length, 1);
   assert.ok(VEGA_LITE_MIME in calls[0].message.data);
@@ -92,8 +102,8 @@ test('showGif, showMarkdown, showHtml bundles', async () => {
   });
   assert.equal(calls.length, 3);
   const g = calls[0].message.data;
-  assert.deepEqual(Object.keys(g).sort(), ['image/gif', 'text/html', 'text/plain']);
-  assert.equal(g['image/gif'], Buffer.from(gif).toString('base64'));
+  // Stored once: an <img> every Jupyter front end and nbconvert show, also without trust.
+  assert.deepEqual(Object.keys(g).sort(), ['text/html', 'text/plain']);
   assert.equal(g['text/html'], `<img src="data:image/gif;base64,${Buffer.from(gif).toString('base64')}" alt="pure sine &quot;fit&quot;">`);
   assert.equal(g['text/plain'], 'pure sine "fit"');
   assert.deepEqual(calls[1].message.data, { 'text/markdown': '# Title', 'text/plain': '# Title' });

@@ -11,6 +11,13 @@ import path from "node:path";
 const ROOT = path.resolve(__dirname, "..");
 const CLI = path.join(ROOT, "scripts", "run-notebooks.ts");
 const fixture = (name: string) => `test/fixtures/notebooks/${name}.ipynb`;
+/** The project's labs, as notebooks/ lists them (never a fixed list). */
+const labs = () =>
+  fs
+    .readdirSync(path.join(ROOT, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => f.replace(/\.ipynb$/, ""));
 
 interface CliRun {
   code: number | null;
@@ -23,6 +30,8 @@ interface RunCliOptions {
   out?: string;
   /** Called with the stdout so far on each chunk, e.g. to signal the runner at some point. */
   onStdout?: (stdout: string, child: ChildProcess) => void;
+  /** Added to the environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const outDirs: string[] = [];
@@ -41,6 +50,7 @@ function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
   const child = spawn(process.execPath, ["--import", "tsx", CLI, "--out", out, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
   });
   let stdout = "";
   let stderr = "";
@@ -328,7 +338,8 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     assert.equal(unknown.stderr, "unknown option --foo; see --help\n");
     const missing = await runCli(["notebooks/nope.ipynb"]);
     assert.equal(missing.code, 2);
-    assert.equal(missing.stderr, "notebook not found: notebooks/nope.ipynb\n");
+    assert.match(missing.stderr, /^no notebook notebooks\/nope\.ipynb: not a file, nor a lab's number or name; the labs are: /);
+    assert.equal(missing.stderr.split("\n").length, 2, "one line");
     const badParam = await runCli(["--param", "noequals", fixture("basic")]);
     assert.equal(badParam.code, 2);
     assert.match(badParam.stderr, /^bad --param "noequals": expected NAME=VALUE/);
@@ -404,6 +415,76 @@ describe("run-notebooks", { concurrency: 2 }, () => {
       assert.match(page.text, /the run was interrupted by SIGTERM while this cell was running/);
     }
   });
+
+  test("a lab is named by its number or its name as well as by a path; an unknown one lists the labs", async () => {
+    // An undeclared parameter stops the run before anything runs, after the lab was found.
+    const lab = labs()[0]!;
+    const number = /^(\d+)-/.exec(lab)?.[1];
+    assert.ok(number, `${lab} starts with its number`);
+    for (const given of [number, String(Number(number)), lab, `${lab}.ipynb`, `notebooks/${lab}.ipynb`]) {
+      const run = await runCli(["--param", "noSuchParameter=1", given]);
+      assert.equal(run.code, 2, given);
+      assert.equal(run.stderr, `unknown parameter "noSuchParameter" for notebooks/${lab}.ipynb; ${run.stderr.split("; ")[1]}`, given);
+    }
+    const unknown = await runCli(["no-such-lab"]);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, `no notebook no-such-lab: not a file, nor a lab's number or name; the labs are: ${labs().join(", ")}\n`);
+    assert.deepEqual(fs.readdirSync(unknown.out), [], "nothing written");
+  });
+
+  test("a parameter value is checked against its declaration's type before any cell runs", async () => {
+    const run = await runCli(["--param", "numIters=abc", fixture("basic")]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr, `numIters is a number in ${fixture("basic")} (const numIters: number = 3); got "abc"\n`);
+    assert.deepEqual(fs.readdirSync(run.out), [], "no cell ran, nothing written");
+    // Without an annotation, the type is the one TypeScript infers from the value (const seed = 1: a number).
+    const { findParameters } = await import("../scripts/runner/params");
+    const declares = (name: string) =>
+      findParameters(JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", `${name}.ipynb`), "utf8")))?.declarations.get("seed")?.text;
+    const lab = labs().find((name) => /^const seed = \d+$/.test(declares(name) ?? ""));
+    if (lab) {
+      const seed = await runCli(["--param", "seed=abc", lab]);
+      assert.equal(seed.code, 2);
+      assert.match(seed.stderr, new RegExp(`^seed is a number in notebooks/${lab}\\.ipynb \\(const seed = \\d+\\); got "abc"\n$`));
+    }
+    // A string parameter takes the text as typed, even when it reads as JSON.
+    const text = await runCli(["--verbose", "--param", "label=5", "--param", "numIters=2", fixture("basic")]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /numIters=2 label=5/);
+    assert.match(join(readNotebook(text.out, "basic").cells[2]?.source), /^let label: string = "5";$/m);
+  });
+
+  test("a cell that runs out of memory fails in one line naming the cell and the heap limit, keeping the notebook so far", async () => {
+    // A small heap, so that the fixture's hungry cell exhausts it in seconds; the worker inherits it.
+    const run = await runCli([fixture("out-of-memory")], { env: { NODE_OPTIONS: "--max-old-space-size=256" } });
+    assert.equal(run.code, 1);
+    const lines = run.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(
+      lines[0]!,
+      /^\[out-of-memory\] FAILED cell 3 \(code cell 2\) of test\/fixtures\/notebooks\/out-of-memory\.ipynb ran out of memory \(its heap limit of \d+ MB\); .*NODE_OPTIONS=--max-old-space-size=<MB>$/,
+    );
+    const limit = Number(/heap limit of (\d+) MB/.exec(lines[0]!)?.[1]);
+    assert.ok(limit >= 256 && limit < 512, `the limit given (256 MB plus V8's young generation), not V8's default: ${limit} MB`);
+    const nb = readNotebook(run.out, "out-of-memory");
+    assert.equal(nb.metadata.bptt_lab?.run?.status, "failed");
+    assert.equal(streamText(nb.cells[1]), "before the hungry cell\n");
+    assert.equal(nb.cells[2]?.outputs?.at(-1)?.ename, "OutOfMemory");
+    assert.equal(nb.cells[3]?.execution_count, null);
+  });
+
+  test("--help answers before anything is built or loaded", async () => {
+    const dist = path.join(ROOT, "dist", "index.js");
+    const before = fs.statSync(dist).mtimeMs;
+    const help = await runCli(["--build", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: /);
+    assert.doesNotMatch(help.stdout, /building/);
+    assert.equal(fs.statSync(dist).mtimeMs, before, "dist/ untouched");
+    // `npm run notebooks` is the runner itself, which builds after checking its command line.
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as { [name: string]: string };
+    assert.equal(scripts.notebooks, "tsx scripts/run-notebooks.ts --build");
+  });
 });
 
 test("the headline figure (index thumbnail) is the first image of a cell tagged \"headline\", else the first image", async () => {
@@ -424,4 +505,59 @@ test("the headline figure (index thumbnail) is the first image of a cell tagged 
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
+});
+
+test("the live line keeps the loss on a narrow terminal: timings go first, then the names shrink", async () => {
+  const { fitLiveLine, Progress } = await import("../scripts/runner/progress");
+  const label = "[001-signal-echoing] cell 23/60";
+  const live = "ReLU RNN 6 × 60 units, echo 10  3/20  15%  1.23 s/it  elapsed 0:04  ETA 0:21  loss=0.6931 acc=0.5012";
+  assert.equal(fitLiveLine(label, live, 200), `${label} ... ${live}`);
+  for (const width of [120, 100, 80, 60]) {
+    const line = fitLiveLine(label, live, width);
+    assert.ok(line.length <= width, `${width}: ${line}`);
+    assert.match(line, /loss=0\.6931 acc=0\.5012$/, `${width} columns: ${line}`);
+    assert.match(line, /3\/20/, `${width} columns keep the count: ${line}`);
+  }
+  assert.equal(fitLiveLine(label, live, 80), "[001] cell 23/60 ... ReLU RNN 6 × 60 units, echo …  3/20  loss=0.6931 acc=0.5012");
+  // Through the Progress class, as the runner writes to a 80-column terminal.
+  const written: string[] = [];
+  const out = Object.assign(new (await import("node:stream")).Writable({ write: (c, _e, cb) => { written.push(String(c)); cb(); } }), {
+    isTTY: true,
+    columns: 80,
+  }) as unknown as NodeJS.WriteStream;
+  const progress = new Progress({ out, err: out, verbose: false });
+  progress.cellStart(label);
+  progress.cellDisplayText(live);
+  const last = written.at(-1) ?? "";
+  assert.ok(last.startsWith("\r\x1b[K"));
+  assert.match(last, /loss=0\.6931 acc=0\.5012$/);
+  assert.ok(last.length - 4 < 80);
+});
+
+test("JSON outputs (Vega-Lite specs) are written on one line; the rest is indented as Jupyter does", async () => {
+  const { toJupyterJson } = await import("../scripts/runner/notebook");
+  const spec = { mark: "line", data: { values: [{ x: 0, y: 1.5 }, { x: 1, y: 2.5 }] } };
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "tslab" } },
+    cells: [
+      {
+        id: "a1",
+        cell_type: "code" as const,
+        source: "show()\nagain()",
+        metadata: {},
+        execution_count: 1,
+        outputs: [{ output_type: "display_data" as const, data: { "application/vnd.vegalite.v5+json": spec, "text/plain": "[chart]" }, metadata: {} }],
+      },
+    ],
+  };
+  const text = toJupyterJson(nb);
+  assert.ok(text.includes(`"application/vnd.vegalite.v5+json": ${JSON.stringify(spec)}`), text);
+  const parsed = JSON.parse(text);
+  assert.deepEqual(parsed.cells[0].outputs[0].data["application/vnd.vegalite.v5+json"], spec);
+  assert.deepEqual(parsed.cells[0].source, ["show()\n", "again()"]);
+  // Without JSON outputs, the same bytes as JSON.stringify with one space of indentation (Jupyter's layout).
+  const plain = { ...nb, cells: [{ ...nb.cells[0]!, outputs: [] }] };
+  assert.equal(toJupyterJson(plain), JSON.stringify({ ...plain, cells: [{ ...plain.cells[0], source: ["show()\n", "again()"] }] }, null, 1) + "\n");
 });

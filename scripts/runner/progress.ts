@@ -89,10 +89,10 @@ export class Progress {
 
   private setLive(text: string): void {
     if (!this.tty || this.openLabel === undefined || this.broken) return;
-    this.live = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/\s+/g, " ").trim();
+    // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ … m) are what is removed
+    this.live = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/[ \t]+$/, "").trim();
     const width = (this.options.out.columns || 100) - 1;
-    const shown = `${this.openLabel} ... ${this.live}`;
-    this.options.out.write(`\r\x1b[K${shown.length > width ? shown.slice(0, width - 1) + "…" : shown}`);
+    this.options.out.write(`\r\x1b[K${fitLiveLine(this.openLabel, this.live, width)}`);
   }
 
   private printCellLine(name: "stdout" | "stderr", line: string): void {
@@ -106,4 +106,34 @@ export class Progress {
       this.broken = true;
     }
   }
+}
+
+// Parts of a progress line (src/notebook/progress.ts joins them with two spaces) that a narrow
+// terminal drops first, in this order: they change every redraw but say least about the run.
+const DROPPABLE = [/^elapsed /, /^ETA /, /^[–\d.e+-]+ (it\/s|s\/it)$/, /^\d+%$/];
+
+/**
+ * The live line `<cell label> ... <latest output>` in `width` columns, keeping what matters:
+ * the loss and other `name=value` fields of a progress line stay, while the elapsed time, the
+ * ETA, the rate and the percentage go first, then the notebook's name shrinks to its number, then
+ * the loop's label to its start; only a line still too long is cut at the end.
+ */
+export function fitLiveLine(label: string, live: string, width: number): string {
+  const line = (l: string, parts: string[]) => `${l} ... ${parts.join("  ")}`;
+  let parts = live.split(/ {2,}/);
+  let shownLabel = label;
+  const fits = () => line(shownLabel, parts).length <= width;
+  for (const pattern of DROPPABLE) {
+    if (fits()) break;
+    parts = parts.filter((part, i) => i === 0 || !pattern.test(part));
+  }
+  // "[001-signal-echoing] cell 5/60" → "[001] cell 5/60"
+  if (!fits()) shownLabel = label.replace(/^\[(\d+)-[^\]]*\]/, "[$1]");
+  if (!fits() && parts.length > 1) {
+    const room = width - line(shownLabel, ["", ...parts.slice(1)]).length;
+    const first = parts[0] ?? "";
+    if (room >= 4) parts = [first.length > room ? first.slice(0, room - 1) + "…" : first, ...parts.slice(1)];
+  }
+  const shown = line(shownLabel, parts);
+  return shown.length > width ? shown.slice(0, Math.max(0, width - 1)) + "…" : shown;
 }

@@ -21,7 +21,7 @@ export interface CellErrorInfo {
 }
 
 export type WorkerMessage =
-  | { type: "ready" }
+  | { type: "ready"; heapLimitMb: number }
   | { type: "cell-start"; index: number; startedAt: string }
   | { type: "stream"; index: number; name: "stdout" | "stderr"; text: string }
   | {

@@ -29,6 +29,8 @@ const WORKER = path.join(__dirname, "worker.ts");
 // An absolute URL, because the worker's cwd is the notebook's folder, where `tsx` may not resolve.
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 const WORKER_LOG_LIMIT = 16_000;
+/** What V8 prints when a process exhausts its heap, just before it aborts. */
+const OUT_OF_MEMORY = /Reached heap limit|JavaScript heap out of memory/;
 
 export interface NotebookJob {
   /** Base name of the results: <out>/<name>.ipynb, .html, <name>/figure-*. */
@@ -198,6 +200,7 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
     let timer: NodeJS.Timeout | undefined;
     let lastFailedCell: number | undefined;
     let lastError: CellErrorInfo | undefined;
+    let heapLimitMb: number | undefined;
 
     const child: ChildProcess = fork(WORKER, [], {
       cwd: path.dirname(job.sourcePath),
@@ -276,6 +279,11 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
 
     function reportFailure(cellNumber: number | undefined, error: CellErrorInfo): void {
       const lines = [`[${job.name}] FAILED ${cellNumber === undefined ? "before running its cells" : describeCell(cellNumber - 1)} of ${job.displayPath}`];
+      if (error.ename === "OutOfMemory") {
+        // One line: the cell's source says nothing about where the memory went.
+        progress.error(`${lines[0]} ${error.evalue.slice(error.evalue.indexOf("ran out of memory"))}`);
+        return;
+      }
       if (cellNumber !== undefined) {
         lines.push("--- cell source ---", ...sourceExcerpt(joinSource(nb.cells[cellNumber - 1]?.source), error));
       }
@@ -301,6 +309,7 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
       if (finished) return;
       switch (message.type) {
         case "ready": {
+          heapLimitMb = message.heapLimitMb;
           const request: RunRequest = { type: "run", cells };
           child.send(request);
           break;
@@ -369,6 +378,20 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
       if (finished) return;
       const where = running ? `during ${describeCell(running.index)}` : "outside any cell";
       const log = workerLog.trim();
+      if (OUT_OF_MEMORY.test(log)) {
+        // V8 aborts the process and prints its native stack, which says nothing to a notebook's
+        // author: one line instead, with the limit and how to raise it.
+        const limit = heapLimitMb === undefined ? "its heap limit" : `its heap limit of ${heapLimitMb} MB`;
+        finish("failed", {
+          note: "out of memory",
+          error: errorInfo(
+            "OutOfMemory",
+            `${job.name}: ${running ? describeCell(running.index) : "the notebook"} ran out of memory (${limit}); ` +
+              `lower the notebook's parameters, or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB>`,
+          ),
+        });
+        return;
+      }
       finish("failed", {
         error: errorInfo("WorkerExit", `the worker running ${job.name} ${what} ${where}`, log ? log.split("\n") : []),
       });

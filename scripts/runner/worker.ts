@@ -3,38 +3,17 @@
 // wired the way tslab's Jupyter kernel wires them (node_modules/tslab/dist/main.js, jupyter.js),
 // and reports each cell's streams, displays and outcome to the parent over IPC.
 import util from "node:util";
+import v8 from "node:v8";
 import { performance } from "node:perf_hooks";
-import { createConverter, type Converter } from "tslab/dist/converter";
-import { createExecutor, type ConverterSet } from "tslab/dist/executor";
-// A plain require: tslab's display API reads this module's mutable export, which an
-// `import * as` namespace would only expose through a read-only getter.
-import jupyter = require("tslab/dist/jupyter");
+import { DIAGNOSTIC_FORMAT, EXECUTOR_FRAME, loadTslabEngine } from "../../src/notebook/tslab-adapter";
 import type { CellErrorInfo, RunRequest, WorkerMessage } from "./protocol";
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
 
-/** Lazily creates converters, as tslab's kernel does: the browser one is rarely needed and slow to start. */
-class Converters implements ConverterSet {
-  private nodeConverter?: Converter;
-  private browserConverter?: Converter;
-  get node(): Converter {
-    return (this.nodeConverter ??= createConverter({ isJS: false, isBrowser: false }));
-  }
-  get browser(): Converter {
-    return (this.browserConverter ??= createConverter({ isJS: false, isBrowser: true }));
-  }
-  close(): void {
-    this.nodeConverter?.close();
-    this.browserConverter?.close();
-  }
-}
-
-// tslab prints a diagnostic with this exact format string (executor.js printDiagnostics).
-const DIAGNOSTIC_FORMAT = "%s%d:%d - %s";
 // Frames of the machinery that runs the cell, not of the user's code.
-const RUNNER_FRAME = /[( ]node:|tslab[\\/]dist[\\/]executor\.js|scripts[\\/]runner[\\/]worker\.ts/;
+const RUNNER_FRAME = new RegExp(String.raw`[( ]node:|scripts[\\/]runner[\\/]worker\.ts|` + EXECUTOR_FRAME.source);
 
 function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? "";
@@ -117,12 +96,11 @@ process.on("disconnect", () => process.exit(0));
 
 async function run(request: RunRequest): Promise<void> {
   started = true;
-  const converters = new Converters();
-  void converters.node; // warm up before the first cell so its duration is the cell's own
-  const executor = createExecutor(process.cwd(), converters, executorConsole);
+  const engine = loadTslabEngine();
+  const { executor } = engine.createExecutor(process.cwd(), executorConsole);
   process.stdout.write = capture("stdout", process.stdout.write.bind(process.stdout));
   process.stderr.write = capture("stderr", realStderrWrite);
-  jupyter.lastWriteDisplayData = (display, update) => {
+  engine.setDisplayWriter((display, update) => {
     if (current === undefined) return;
     send({
       type: "display",
@@ -132,7 +110,7 @@ async function run(request: RunRequest): Promise<void> {
       displayId: display.transient?.display_id,
       update: update === true,
     });
-  };
+  });
 
   for (const cell of request.cells) {
     current = cell.index;
@@ -175,4 +153,5 @@ process.once("message", (message: RunRequest) => {
     process.exit(1);
   });
 });
-send({ type: "ready" });
+// The heap limit, so that the parent can name it when a cell exhausts it (V8 then aborts the process).
+send({ type: "ready", heapLimitMb: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20) });

@@ -1,12 +1,19 @@
 /**
  * Rich output in tslab notebooks: one display_data message per chart carrying the Vega-Lite spec
- * (JupyterLab 4 draws it natively), a static SVG/PNG fallback (nbconvert's HTML export and
- * GitHub drop Vega-Lite) and a text description. Used by every notebook (show, showGif,
- * showMarkdown, showHtml) and by src/notebook/progress.ts (createDisplay, updatable output).
+ * (JupyterLab 4 draws it natively), static fallbacks and a text description. Used by every
+ * notebook (show, showGif, showMarkdown, showHtml) and by src/notebook/progress.ts (createDisplay,
+ * updatable output).
+ *
+ * The fallbacks are chosen for a notebook opened without trust, which is every notebook a reader
+ * did not run themselves (the runner's results/*.ipynb, a download): Jupyter then withholds SVG and
+ * scripts, and shows PNG, JPEG and GIF, and HTML after sanitising it. So every chart carries a PNG
+ * (drawn at the chart's size), and small charts an SVG beside it, which trusted notebooks,
+ * nbconvert's HTML export, GitHub and the results pages prefer for its crisp text.
+ * A GIF is stored once, as an HTML <img> (shown by JupyterLab, the classic Notebook, nbconvert).
  *
  * Why not tslab.display: it sends one MIME type per message, so a chart with fallbacks would be
- * three outputs. tslab's internal `lastWriteDisplayData` (tslab/dist/jupyter) takes a whole
- * bundle; the kernel sets it before running each cell, so it is read at call time.
+ * three outputs. tslab's kernel takes a whole bundle through an internal writer, which
+ * src/notebook/tslab-adapter.ts (the one module that touches tslab's internals) finds.
  * Outside a kernel (plain node, tests, scripts) nothing is sent and the text goes to stdout.
  */
 import { randomUUID } from 'crypto';
@@ -14,6 +21,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { describe, rejectUnknownOptions } from '../options';
 import { svgToPng } from '../render/png';
 import { renderSvg } from '../render/svg';
+import { kernelDisplayWriter } from './tslab-adapter';
 
 /** A Jupyter MIME bundle: MIME type → content (JSON-able objects for JSON MIME types). */
 export type MimeBundle = Record<string, string | object>;
@@ -39,20 +47,10 @@ export function setDisplayWriter(writer: DisplayWriter | null | undefined): void
   injectedWriter = writer;
 }
 
-/**
- * The kernel's writer, or null outside a notebook. Looks in the module cache rather than
- * requiring tslab: inside a kernel tslab's jupyter module is already loaded (possibly from
- * another install than ours: a global tslab), and outside one, loading it would pull in
- * TypeScript for nothing.
- */
+/** The kernel's writer (src/notebook/tslab-adapter.ts), or null outside a notebook. */
 export function currentDisplayWriter(): DisplayWriter | null {
   if (injectedWriter !== undefined) return injectedWriter;
-  for (const [file, mod] of Object.entries(require.cache)) {
-    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
-    const write = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
-    if (typeof write === 'function') return write as DisplayWriter;
-  }
-  return null;
+  return kernelDisplayWriter() as DisplayWriter | null;
 }
 
 /** True when outputs go to a notebook (a kernel's writer or an injected one). */
@@ -72,14 +70,18 @@ export function displayBundle(data: MimeBundle, metadata: Record<string, unknown
 }
 
 export interface ShowOptions {
-  /** Static image beside the spec: 'svg' (default; small charts) or 'png' (heavy charts, e.g. surfaces). */
+  /**
+   * Static images beside the spec: 'svg' (default; small charts: SVG and PNG) or 'png' (heavy
+   * charts, e.g. surfaces, whose SVG would be large: PNG only). The PNG is what an untrusted
+   * notebook shows.
+   */
   fallback?: 'svg' | 'png';
   /** The text/plain description (default: the chart's title). */
   text?: string;
 }
 
 /**
- * Shows a chart: one output with the Vega-Lite spec, a static SVG or PNG and a text line.
+ * Shows a chart: one output with the Vega-Lite spec, a PNG (and, for small charts, an SVG) and a text line.
  * Await it: the fallback is rendered first, and an output sent after the cell ended may be lost.
  */
 export async function show(spec: TopLevelSpec, options: ShowOptions = {}): Promise<void> {
@@ -98,16 +100,16 @@ export async function show(spec: TopLevelSpec, options: ShowOptions = {}): Promi
   const svg = await renderSvg(spec);
   const data: MimeBundle = { [VEGA_LITE_MIME]: toPlainObject(spec), 'text/plain': text };
   const metadata: Record<string, unknown> = {};
-  if (fallback === 'svg') {
-    data['image/svg+xml'] = svg;
-  } else {
-    const scale = 2;
-    const png = svgToPng(svg, { scale });
-    data['image/png'] = Buffer.from(png).toString('base64');
-    // Drawn at the chart's own size: the PNG has 2× pixels for sharpness on dense screens.
-    const size = pngSize(png);
-    if (size !== undefined) metadata['image/png'] = { width: Math.round(size.width / scale), height: Math.round(size.height / scale) };
-  }
+  if (fallback === 'svg') data['image/svg+xml'] = svg;
+  // A PNG beside an SVG is only what an untrusted notebook shows: 1× pixels keep it about the
+  // SVG's size (2× made lab 001's notebook 2.6 times larger). Alone, it is the figure
+  // everywhere: 2× pixels, sharp on dense screens.
+  const scale = fallback === 'svg' ? 1 : 2;
+  const png = svgToPng(svg, { scale });
+  data['image/png'] = Buffer.from(png).toString('base64');
+  // Drawn at the chart's own size.
+  const size = pngSize(png);
+  if (size !== undefined) metadata['image/png'] = { width: Math.round(size.width / scale), height: Math.round(size.height / scale) };
   displayBundle(data, metadata);
 }
 
@@ -116,14 +118,18 @@ export interface ShowGifOptions {
   alt: string;
 }
 
-/** Shows a GIF inline, with an <img> copy (nbconvert's HTML export drops image/gif). */
+/**
+ * Shows a GIF inline, stored once: as an HTML <img> with the GIF as a data URL, which JupyterLab,
+ * the classic Notebook (also untrusted: sanitising keeps the image) and nbconvert's HTML export
+ * all show, whereas nbconvert drops image/gif. Bytes twice (image/gif and an <img> copy) made
+ * lab 000's notebook twice its size.
+ */
 export function showGif(bytes: Uint8Array, options: ShowGifOptions): void {
   rejectUnknownOptions('showGif', options, ['alt']);
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`showGif: bytes must be the GIF file's Uint8Array (from encodeGif/animateSpecs), got ${describe(bytes)}`);
   if (typeof options?.alt !== 'string') throw new TypeError(`showGif: pass {alt: 'what the animation shows'}, got ${describe(options?.alt)}`);
   const base64 = Buffer.from(bytes).toString('base64');
   displayBundle({
-    'image/gif': base64,
     'text/html': `<img src="data:image/gif;base64,${base64}" alt="${escapeHtml(options.alt)}">`,
     'text/plain': options.alt,
   });

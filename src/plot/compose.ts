@@ -23,9 +23,18 @@ export interface ConcatOptions {
 
 const CONCAT_OPTIONS = ['title', 'spacing', 'resolve'] as const;
 
-/** Charts side by side, left to right. */
+/**
+ * Charts side by side, left to right. Their legends go below them, in two columns (unless a
+ * chart's config or legend says otherwise): a legend on the right of each chart made figures wider
+ * than a notebook's or the results page's column (lab 001's gradient reach: 1142 px for 940).
+ * A composition that holds this one inherits the default, as Vega-Lite configs apply to a whole figure.
+ */
 export function hconcat(specs: readonly TopLevelSpec[], options: ConcatOptions = {}): TopLevelSpec {
-  return concat('hconcat', specs, options);
+  const spec = concat('hconcat', specs, options) as unknown as Record<string, unknown>;
+  const config = (spec.config as Record<string, unknown> | undefined) ?? {};
+  // Two columns: a one-row legend of five long names is itself wider than its chart.
+  spec.config = deepMerge({ legend: { orient: 'bottom', columns: 2 } }, config);
+  return spec as unknown as TopLevelSpec;
 }
 
 /** Charts stacked, top to bottom. */

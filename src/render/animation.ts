@@ -18,6 +18,7 @@ import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { describe, rejectUnknownOptions } from '../options';
 import { saveBytes } from './files';
+import { createProgressSink, type ProgressFactory } from '../progress-sink';
 import { encodeGif } from './gif';
 import { type RgbaImage, svgToRgba } from './png';
 import { compileSpec, renderSvg } from './svg';
@@ -158,6 +159,11 @@ export interface AnimateFramesOptions {
   onFrame?: (index: number, total: number) => void;
   /** Pad smaller frames with white (top-left aligned) instead of refusing them. Default false. */
   pad?: boolean;
+  /**
+   * Progress over rendering then encoding the frames (two steps per frame): true (default) draws
+   * the registered default (a bar in a notebook), false nothing, or pass a factory.
+   */
+  progress?: boolean | ProgressFactory;
 }
 
 export interface AnimationTiming {
@@ -180,7 +186,7 @@ export interface Animation {
   timing: AnimationTiming;
 }
 
-const OPTIONS = ['delayMs', 'loop', 'width', 'scale', 'warn', 'onFrame', 'pad'];
+const OPTIONS = ['delayMs', 'loop', 'width', 'scale', 'warn', 'onFrame', 'pad', 'progress'];
 
 /** Renders every spec (one frame each, same size) and encodes them as one GIF with one palette. */
 export async function animateFrames(specs: readonly TopLevelSpec[], options: AnimateFramesOptions): Promise<Animation> {
@@ -197,6 +203,7 @@ async function animate(where: string, specs: readonly TopLevelSpec[], options: A
   if (!Array.isArray(specs) || specs.length === 0) throw new TypeError(`${where}: specs must be a non-empty array of Vega-Lite specs, got ${describe(specs)}`);
   const fit = options.width !== undefined ? { width: options.width } : { scale: options.scale ?? 1 };
   const renderer = new FrameRenderer({ warn: options.warn !== false });
+  const progress = createProgressSink(options.progress, `GIF, ${specs.length} frames (render, then encode)`, 2 * specs.length);
   const images: RgbaImage[] = [];
   let svgMs = 0, rasterMs = 0, layouts = 0;
   try {
@@ -215,6 +222,7 @@ async function animate(where: string, specs: readonly TopLevelSpec[], options: A
       }
       images.push(image);
       options.onFrame?.(i, specs.length);
+      progress?.tick();
     }
     layouts = renderer.layouts;
   } finally {
@@ -222,8 +230,13 @@ async function animate(where: string, specs: readonly TopLevelSpec[], options: A
   }
   const frames = options.pad ? padFrames(images) : images;
   const t = performance.now();
-  const bytes = encodeGif(frames, { delayMs: options.delayMs, ...(options.loop === undefined ? {} : { loop: options.loop }) });
+  const bytes = encodeGif(frames, {
+    delayMs: options.delayMs,
+    ...(options.loop === undefined ? {} : { loop: options.loop }),
+    onFrame: () => progress?.tick(),
+  });
   const encodeMs = performance.now() - t;
+  progress?.done();
   return {
     bytes,
     width: frames[0].width,

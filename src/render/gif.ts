@@ -18,6 +18,8 @@ export interface EncodeGifOptions {
   loop?: boolean;
   /** Palette size, 2–256. Default 256. */
   colors?: number;
+  /** Called after each frame is encoded (e.g. a progress bar's tick): encoding 200 frames takes seconds. */
+  onFrame?: (index: number, total: number) => void;
 }
 
 /** Frames whose pixels feed the palette: enough to see every colour, few enough to stay fast. */
@@ -28,7 +30,7 @@ const PALETTE_SAMPLE_PIXELS = 1 << 20;
 /** Encodes same-sized RGBA frames as an animated GIF with one global palette. */
 export function encodeGif(frames: readonly RgbaImage[], options: EncodeGifOptions): Uint8Array {
   const where = 'encodeGif';
-  rejectUnknownOptions(where, options, ['delayMs', 'loop', 'colors']);
+  rejectUnknownOptions(where, options, ['delayMs', 'loop', 'colors', 'onFrame']);
   if (options === undefined || typeof options.delayMs !== 'number' || !(options.delayMs >= 0) || !Number.isFinite(options.delayMs)) {
     throw new TypeError(`${where}: delayMs must be a number of milliseconds >= 0 (e.g. {delayMs: 200}), got ${describe(options?.delayMs)}`);
   }
@@ -59,6 +61,7 @@ export function encodeGif(frames: readonly RgbaImage[], options: EncodeGifOption
       ...(i === 0 ? { palette, repeat: options.loop === false ? -1 : 0 } : {}),
       delay: options.delayMs,
     });
+    options.onFrame?.(i, frames.length);
   });
   gif.finish();
   return gif.bytes();

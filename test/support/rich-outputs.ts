@@ -1,8 +1,10 @@
 // The rule for figures in executed notebooks, checked by test/jupyter.test.ts (notebooks executed by
-// Jupyter) and test/browser.test.ts (executed by the runner): every chart is one output that
-// JupyterLab draws natively (Vega-Lite v5 JSON) with a static SVG or PNG beside it for nbconvert's
-// HTML export and GitHub, and a text line; every animation (GIF) has an HTML <img> or static image
-// beside it (nbconvert drops image/gif) and a text line. What src/notebook/display.ts sends.
+// Jupyter), test/browser.test.ts and test/executed-notebooks.test.ts (executed by the runner):
+// every chart is one output that JupyterLab draws natively (Vega-Lite v5 JSON), with a PNG beside
+// it, which Jupyter shows when the notebook is not trusted (it withholds SVG then), optionally an
+// SVG (trusted notebooks, nbconvert's HTML export, GitHub), and a text line; every animation (GIF)
+// is stored once, as an HTML <img> with a data URL (shown untrusted too, and by nbconvert, which
+// drops image/gif), with a text line. What src/notebook/display.ts sends.
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
@@ -38,6 +40,8 @@ export function checkRichOutputs(nb: ExecutedNotebook): RichOutputReport {
       const where = `cell ${c + 1}, output ${k + 1}`;
       const mimes = Object.keys(data).join(", ");
       const hasStatic = nonEmpty(data["image/svg+xml"]) || nonEmpty(data["image/png"]);
+      const html = text(data["text/html"]) ?? "";
+      const gifImg = /<img[^>]+src="data:image\/gif;base64,/.test(html);
       if (VEGA_LITE_MIME in data) {
         report.charts += 1;
         const spec = data[VEGA_LITE_MIME];
@@ -50,14 +54,14 @@ export function checkRichOutputs(nb: ExecutedNotebook): RichOutputReport {
             report.problems.push(`${where}: the spec's $schema is ${schema}; JupyterLab 4 renders Vega-Lite v5`);
           }
         }
-        if (!hasStatic) report.problems.push(`${where}: a chart without a static SVG or PNG beside its Vega-Lite spec (has ${mimes})`);
-        if (!nonEmpty(data["text/plain"])) report.problems.push(`${where}: a chart without a text/plain description (has ${mimes})`);
-      } else if ("image/gif" in data) {
-        report.animations += 1;
-        const html = text(data["text/html"]) ?? "";
-        if (!hasStatic && !/<img[^>]+src="data:image\/gif;base64,/.test(html)) {
-          report.problems.push(`${where}: a GIF without a static image or an HTML <img> copy (has ${mimes})`);
+        if (!nonEmpty(data["image/png"])) {
+          report.problems.push(`${where}: a chart without a PNG beside its Vega-Lite spec, so an untrusted notebook shows no figure (has ${mimes})`);
         }
+        if (!nonEmpty(data["text/plain"])) report.problems.push(`${where}: a chart without a text/plain description (has ${mimes})`);
+      } else if ("image/gif" in data || gifImg) {
+        report.animations += 1;
+        if (!gifImg) report.problems.push(`${where}: a GIF without its HTML <img> (nbconvert drops image/gif; has ${mimes})`);
+        if ("image/gif" in data && gifImg) report.problems.push(`${where}: a GIF stored twice, as image/gif and as an <img> (has ${mimes})`);
         if (!nonEmpty(data["text/plain"])) report.problems.push(`${where}: a GIF without a text/plain description (has ${mimes})`);
       } else if (hasStatic || "image/jpeg" in data) {
         report.problems.push(`${where}: a bare image (${mimes}); show charts with lab.show(spec), animations with lab.showGif`);
