@@ -17,6 +17,7 @@ export * from "./datasets/sine";
 export * from "./datasets/echo";
 // lab 002 datasets:
 export * from "./datasets/ecg5000";
+export * from "./datasets/mini-batches";
 
 // ---- models (one namespace per model: lab.linearRnn.forwardStates, …)
 export * as linearRnn from "./models/linear-rnn";
@@ -38,7 +39,11 @@ export * as losses from "./models/losses";
 // lab 002 models:
 export * as vanillaRnn from "./models/vanilla-rnn";
 export { VanillaRnn } from "./models/vanilla-rnn";
-export type { VanillaRnnOptions, VanillaRnnConfig, GradientResult, Evaluation, RnnStats } from "./models/vanilla-rnn";
+export type { VanillaRnnOptions, VanillaRnnConfig, VanillaRnnBatch, GradientResult, Evaluation, RnnStats } from "./models/vanilla-rnn";
+export { vanillaRnnReferenceBptt, vanillaRnnReferenceForward } from "./models/vanilla-rnn-reference";
+export { mseLoss, accuracy, predictedClasses } from "./models/vanilla-rnn-metrics";
+export { compareLossAndGradients, formatAgreement } from "./models/compare-gradients";
+export type { Agreement } from "./models/compare-gradients";
 
 // ---- BPTT tools
 export * from "./bptt/grad-check";

@@ -120,11 +120,11 @@ describe("wrong input shapes and widths, every model", () => {
   test("vanilla RNN (lab 002): rank, width and one-hot targets", () => {
     const model = new VanillaRnn({ inputSize: 1, hiddenSize: 4, outputSize: 5, threads: 1 });
     try {
-      assert.throws(() => model.forward(ndarray([10, 3])), error("RangeError", "VanillaRnn.forward: X has shape [10, 3], expected [time, sequences, features=1]"));
-      assert.throws(() => model.forward(ndarray([10, 3, 2])), error("RangeError", "VanillaRnn.forward: X has shape [10, 3, 2], expected [time, sequences, features=1]"));
+      assert.throws(() => model.forward({ x: ndarray([10, 3]) }), error("RangeError", "VanillaRnn.forward: x has shape [10, 3], expected [time, sequences, features=1]"));
+      assert.throws(() => model.forward({ x: ndarray([10, 3, 2]) }), error("RangeError", "VanillaRnn.forward: x has shape [10, 3, 2], expected [time, sequences, features=1]"));
       assert.throws(
-        () => model.lossAndGradients(ndarray([10, 3, 1]), ndarray([3, 4])),
-        error("RangeError", "VanillaRnn.lossAndGradients: Y has shape [3, 4], expected [sequences=3, outputs=5]"),
+        () => model.lossAndGradients({ x: ndarray([10, 3, 1]), y: ndarray([3, 4]) }),
+        error("RangeError", "VanillaRnn.lossAndGradients: y has shape [3, 4], expected [sequences=3, outputs=5]"),
       );
     } finally {
       model.dispose();
@@ -359,7 +359,7 @@ describe("a NaN injected into training", () => {
           epochs: 2,
           progress: false,
           batches: () => [undefined],
-          step: () => model.lossAndGradients(X, Y),
+          step: () => model.lossAndGradients({ x: X, y: Y }),
         }),
         error("NonFiniteError", "vanilla RNN, full batch of 8: the loss is NaN in epoch 1 of 2, step 1; lower the learning rate or clip gradients (clipNorm), or pass checkFinite: false to go on anyway"),
       );

@@ -6,44 +6,67 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { DataFileError, ECG5000, ECG5000_DIR, ecg5000File, loadEcg5000, parseUcr, readDataText, selectSeries } from "../src/datasets/ecg5000";
+import {
+  DataFileError,
+  ECG5000,
+  ECG5000_DIR,
+  ecg5000File,
+  loadEcg5000,
+  parseUcr,
+  readDataText,
+  rowsPerClass,
+  selectSeries,
+} from "../src/datasets/ecg5000";
+import { shuffledBatches } from "../src/datasets/mini-batches";
+import { NumpyRandom } from "../src/random";
 import { EXPECTED, extractFromZip, installFromZip, sha256, verifyEcg5000File } from "../scripts/fetch-ecg5000";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-ecg5000-"));
 const labels = ECG5000.labels;
 
 function rowText(label: number, values: number[]): string {
-  return [label, ...values].map((v) => v.toExponential(7).replace(/e([+-])(\d)$/, "e$10$2").padStart(16)).join("");
+  return [label, ...values]
+    .map((v) =>
+      v
+        .toExponential(7)
+        .replace(/e([+-])(\d)$/, "e$10$2")
+        .padStart(16),
+    )
+    .join("");
 }
 
 test("the shipped files load as the original loads them: time-major inputs, one-hot labels", () => {
   const train = loadEcg5000("TRAIN");
   const testSet = loadEcg5000("TEST");
-  assert.deepEqual(train.X.shape, [140, 500, 1]);
-  assert.deepEqual(train.Y.shape, [500, 5]);
-  assert.deepEqual(testSet.X.shape, [140, 4500, 1]);
-  assert.deepEqual(testSet.Y.shape, [4500, 5]);
+  assert.deepEqual(train.x.shape, [140, 500, 1]);
+  assert.deepEqual(train.y.shape, [500, 5]);
+  assert.deepEqual(testSet.x.shape, [140, 4500, 1]);
+  assert.deepEqual(testSet.y.shape, [4500, 5]);
   // Class counts published with the archive (data/ECG5000/README.md).
   assert.deepEqual(train.classCounts, [292, 177, 10, 19, 2]);
   assert.deepEqual(testSet.classCounts, [2627, 1590, 86, 175, 22]);
   // First row of ECG5000_TRAIN.txt: label 1, then -1.1252183e-01 -2.8272038e+00 … ; X[t, n, 0] is value t of row n.
-  assert.deepEqual([...train.Y.data.subarray(0, 5)], [1, 0, 0, 0, 0]);
-  assert.equal(train.X.data[0], -0.11252183);
-  assert.equal(train.X.data[1 * 500], -2.8272038);
+  assert.deepEqual([...train.y.data.subarray(0, 5)], [1, 0, 0, 0, 0]);
+  assert.equal(train.x.data[0], -0.11252183);
+  assert.equal(train.x.data[1 * 500], -2.8272038);
   // First row of the test file: 3.6908 then 0.71141.
-  assert.equal(testSet.X.data[0], 3.6908);
-  assert.equal(testSet.X.data[4500], 0.71141);
+  assert.equal(testSet.x.data[0], 3.6908);
+  assert.equal(testSet.x.data[4500], 0.71141);
   // Every row is one-hot and agrees with `classes`.
   for (let n = 0; n < 500; n++) {
-    const row = train.Y.data.subarray(n * 5, n * 5 + 5);
-    assert.equal(row.reduce((a, b) => a + b, 0), 1);
+    const row = train.y.data.subarray(n * 5, n * 5 + 5);
+    assert.equal(
+      row.reduce((a, b) => a + b, 0),
+      1,
+    );
     assert.equal(row[train.classes[n]], 1);
   }
   // z-normalised series: each has mean ≈ 0 and standard deviation ≈ 1.
-  let mean = 0, sq = 0;
+  let mean = 0,
+    sq = 0;
   for (let t = 0; t < 140; t++) {
-    mean += train.X.data[t * 500 + 7] / 140;
-    sq += train.X.data[t * 500 + 7] ** 2 / 140;
+    mean += train.x.data[t * 500 + 7] / 140;
+    sq += train.x.data[t * 500 + 7] ** 2 / 140;
   }
   assert.ok(Math.abs(mean) < 1e-6 && Math.abs(Math.sqrt(sq - mean * mean) - 1) < 0.01, `row 7: mean ${mean}, sq ${sq}`);
 });
@@ -60,8 +83,8 @@ test("the shipped train file is the UCR original (sha256 of the decompressed byt
 test("parseUcr reads labels and values separated by any white space, and plain .txt", () => {
   const text = `${rowText(2, [0.5, -1, 2])}\n${rowText(5, [1, 1, 1])}\n1\t3\t4\t5\n`;
   const data = parseUcr(text, { file: "mem.txt", labels });
-  assert.deepEqual(data.X.shape, [3, 3, 1]);
-  assert.deepEqual([...data.X.data], [0.5, 1, 3, -1, 1, 4, 2, 1, 5]); // (T, N): value t of row n at t·N + n
+  assert.deepEqual(data.x.shape, [3, 3, 1]);
+  assert.deepEqual([...data.x.data], [0.5, 1, 3, -1, 1, 4, 2, 1, 5]); // (T, N): value t of row n at t·N + n
   assert.deepEqual([...data.classes], [1, 4, 0]);
   assert.deepEqual(data.classCounts, [1, 1, 0, 0, 1]);
   const file = path.join(tmp, "plain.txt");
@@ -72,11 +95,71 @@ test("parseUcr reads labels and values separated by any white space, and plain .
 test("selectSeries keeps inputs, labels and counts together", () => {
   const train = loadEcg5000("TRAIN");
   const sub = selectSeries(train, [3, 0, 499]);
-  assert.deepEqual(sub.X.shape, [140, 3, 1]);
-  assert.equal(sub.X.data[1], train.X.data[0]); // row 0 of train is row 1 of the subset, step 0
-  assert.equal(sub.X.data[139 * 3 + 2], train.X.data[139 * 500 + 499]);
+  assert.deepEqual(sub.x.shape, [140, 3, 1]);
+  assert.equal(sub.x.data[1], train.x.data[0]); // row 0 of train is row 1 of the subset, step 0
+  assert.equal(sub.x.data[139 * 3 + 2], train.x.data[139 * 500 + 499]);
   assert.deepEqual([...sub.classes], [train.classes[3], train.classes[0], train.classes[499]]);
   assert.throws(() => selectSeries(train, [500]), /row 500 is not in \[0, 500\)/);
+});
+
+test("loadEcg5000's subset: the first n series of a seeded permutation, so a short run sees every class", () => {
+  const all = loadEcg5000("TEST");
+  const sub = loadEcg5000("TEST", { subset: 256, seed: 3 });
+  // The permutation is NumPy's (np.random.seed(3); np.random.permutation(4500)); its first draws pick the rows.
+  const order = new NumpyRandom(3).permutation(4500).slice(0, 256);
+  assert.deepEqual(sub.x.shape, [140, 256, 1]);
+  for (const [m, n] of [
+    [0, order[0]],
+    [255, order[255]],
+  ]) {
+    assert.equal(sub.x.data[m], all.x.data[n]);
+    assert.equal(sub.x.data[139 * 256 + m], all.x.data[139 * 4500 + n]);
+    assert.equal(sub.classes[m], all.classes[n]);
+  }
+  assert.equal(
+    sub.classCounts.reduce((a, b) => a + b, 0),
+    256,
+  );
+  assert.ok(sub.classCounts.filter((c) => c > 0).length >= 4, `classes in the subset: ${sub.classCounts.join(" / ")}`);
+  assert.deepEqual(loadEcg5000("TEST", { subset: 0 }).classCounts, all.classCounts, "subset 0 keeps every series");
+  assert.throws(
+    () => loadEcg5000("TRAIN", { subset: 501 }),
+    /loadEcg5000: subset must be an integer from 0 \(every series\) to 500, got 501/,
+  );
+});
+
+test("rowsPerClass picks the first rows of each class in file order, all of a class that has fewer", () => {
+  const train = loadEcg5000("TRAIN"); // 292 / 177 / 10 / 19 / 2 series per class
+  const rows = rowsPerClass(train, 5);
+  assert.equal(rows.length, 5 + 5 + 5 + 5 + 2);
+  const classes = rows.map((n) => train.classes[n]);
+  assert.deepEqual(classes, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4]);
+  // The first of class 1 (0-based) is the first row whose label is 2.
+  assert.equal(rows[5], Array.from(train.classes).indexOf(1));
+  assert.throws(() => rowsPerClass(train, 0), /perClass must be a positive integer, got 0/);
+});
+
+test("shuffledBatches: every row once per epoch, a new seeded order every epoch, the data set passed along", () => {
+  const data = selectSeries(
+    loadEcg5000("TRAIN"),
+    Array.from({ length: 70 }, (_, i) => i),
+  );
+  const epochs = shuffledBatches(data, { batchSize: 32, seed: 5 });
+  const rng = new NumpyRandom(5); // what it must draw: np.random.seed(5), then one permutation per epoch
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const batches = epochs(epoch);
+    assert.deepEqual(
+      batches.map((b) => b.rows.length),
+      [32, 32, 6],
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.rows),
+      rng.permutation(70),
+    );
+    for (const b of batches) assert.ok(b.x === data.x && b.y === data.y, "no copy of the data");
+  }
+  assert.throws(() => shuffledBatches(data, { batchSize: 0 }), /batchSize must be a positive integer, got 0/);
+  assert.throws(() => shuffledBatches(data, { batchSize: 4, rng: 1 } as never), /shuffledBatches: unknown option rng/);
 });
 
 test("bad files are errors that name the file, the line and the problem", () => {
@@ -91,28 +174,47 @@ test("bad files are errors that name the file, the line and the problem", () => 
     ["", /bad\.txt: the file is empty \(no rows\)/],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseUcr(text, { file: "bad.txt", labels }), (e: unknown) => e instanceof DataFileError && message.test((e as Error).message), message.source);
+    assert.throws(
+      () => parseUcr(text, { file: "bad.txt", labels }),
+      (e: unknown) => e instanceof DataFileError && message.test((e as Error).message),
+      message.source,
+    );
   }
-  assert.throws(() => parseUcr(`${ok}\n${ok}\n`, { file: "short.txt", labels, rows: 3 }), /short\.txt: 2 rows, expected 3 \(is the file truncated\?\)/);
-  assert.throws(() => parseUcr(ok, { file: "x.txt", labels, length: 140 }), /x\.txt, line 1: 3 values after the label, expected 140/);
+  assert.throws(
+    () => parseUcr(`${ok}\n${ok}\n`, { file: "short.txt", labels, rows: 3 }),
+    /short\.txt: 2 rows, expected 3 \(is the file truncated\?\)/,
+  );
+  assert.throws(
+    () => parseUcr(ok, { file: "x.txt", labels, length: 140 }),
+    /x\.txt, line 1: 3 values after the label, expected 140/,
+  );
   assert.throws(() => parseUcr(ok, { file: "x.txt", labels, shape: 1 } as never), /unknown option shape/);
 });
 
 test("a missing folder, a missing file and a truncated gzip are errors naming the file", () => {
   const empty = path.join(tmp, "empty");
   fs.mkdirSync(empty);
-  assert.throws(() => loadEcg5000("TRAIN", { dir: empty }), /empty[\\/]ECG5000_TRAIN\.txt: no such file \(nor ECG5000_TRAIN\.txt\.gz\); .*fetch-ecg5000/);
+  assert.throws(
+    () => loadEcg5000("TRAIN", { dir: empty }),
+    /empty[\\/]ECG5000_TRAIN\.txt: no such file \(nor ECG5000_TRAIN\.txt\.gz\); .*fetch-ecg5000/,
+  );
   assert.throws(() => readDataText(path.join(empty, "nope.txt")), /nope\.txt: no such file/);
   const cut = path.join(tmp, "cut");
   fs.mkdirSync(cut);
   const gz = fs.readFileSync(path.join(ECG5000_DIR, "ECG5000_TRAIN.txt.gz"));
   fs.writeFileSync(path.join(cut, "ECG5000_TRAIN.txt.gz"), gz.subarray(0, gz.length >> 1));
-  assert.throws(() => loadEcg5000("TRAIN", { dir: cut }), /cut[\\/]ECG5000_TRAIN\.txt\.gz: is not a complete gzip file .*truncated/);
+  assert.throws(
+    () => loadEcg5000("TRAIN", { dir: cut }),
+    /cut[\\/]ECG5000_TRAIN\.txt\.gz: is not a complete gzip file .*truncated/,
+  );
   // A file cut at a line end is still caught, by its row count.
   const text = zlib.gunzipSync(gz).toString("utf8").split("\n").slice(0, 300).join("\n") + "\n";
   fs.writeFileSync(path.join(cut, "ECG5000_TRAIN.txt"), text);
   assert.equal(ecg5000File("TRAIN", cut), path.join(cut, "ECG5000_TRAIN.txt")); // .txt wins over .txt.gz
-  assert.throws(() => loadEcg5000("TRAIN", { dir: cut }), /ECG5000_TRAIN\.txt: 300 rows, expected 500 \(is the file truncated\?\)/);
+  assert.throws(
+    () => loadEcg5000("TRAIN", { dir: cut }),
+    /ECG5000_TRAIN\.txt: 300 rows, expected 500 \(is the file truncated\?\)/,
+  );
   assert.throws(() => loadEcg5000("VALID" as never), /split must be "TRAIN" or "TEST"/);
 });
 
@@ -161,8 +263,14 @@ test("the fetch script's checks accept the original train file and refuse altere
   verifyEcg5000File("TRAIN", bytes);
   const altered = Buffer.from(bytes);
   altered[20] = altered[20] === 0x31 ? 0x32 : 0x31; // one digit of the first value
-  assert.throws(() => verifyEcg5000File("TRAIN", altered), /ECG5000_TRAIN\.txt: sha256 [0-9a-f]{64}, the UCR original has 0d96aff1/);
-  assert.throws(() => verifyEcg5000File("TRAIN", bytes.subarray(0, 1000)), /ECG5000_TRAIN\.txt: 1000 bytes, the UCR original has 1128500/);
+  assert.throws(
+    () => verifyEcg5000File("TRAIN", altered),
+    /ECG5000_TRAIN\.txt: sha256 [0-9a-f]{64}, the UCR original has 0d96aff1/,
+  );
+  assert.throws(
+    () => verifyEcg5000File("TRAIN", bytes.subarray(0, 1000)),
+    /ECG5000_TRAIN\.txt: 1000 bytes, the UCR original has 1128500/,
+  );
 });
 
 test("the fetch script extracts, checks and installs both files from a local zip", () => {
@@ -177,13 +285,26 @@ test("the fetch script extracts, checks and installs both files from a local zip
   assert.equal(sha256(files.get("ECG5000_TRAIN.txt")!), EXPECTED.TRAIN.sha256);
   const out = path.join(tmp, "installed");
   const written = installFromZip(zip, out);
-  assert.deepEqual(written.map((f) => path.basename(f)), ["ECG5000_TRAIN.txt.gz", "ECG5000_TEST.txt.gz"]);
+  assert.deepEqual(
+    written.map((f) => path.basename(f)),
+    ["ECG5000_TRAIN.txt.gz", "ECG5000_TEST.txt.gz"],
+  );
   assert.deepEqual(loadEcg5000("TRAIN", { dir: out }).classCounts, [292, 177, 10, 19, 2]);
   // Damaged archives are refused before anything is written.
-  assert.throws(() => extractFromZip(zip.subarray(0, 5000), ["ECG5000_TRAIN.txt"], "cut.zip"), /cut\.zip: not a zip file .*truncated/);
-  assert.throws(() => extractFromZip(zip, ["ECG5000_VALID.txt"], "a.zip"), /a\.zip: no ECG5000_VALID\.txt in the archive/);
+  assert.throws(
+    () => extractFromZip(zip.subarray(0, 5000), ["ECG5000_TRAIN.txt"], "cut.zip"),
+    /cut\.zip: not a zip file .*truncated/,
+  );
+  assert.throws(
+    () => extractFromZip(zip, ["ECG5000_VALID.txt"], "a.zip"),
+    /a\.zip: no ECG5000_VALID\.txt in the archive/,
+  );
   const bad = makeZip([
-    { name: "ECG5000_TRAIN.txt", data: Buffer.concat([train.subarray(0, 100), Buffer.from("9"), train.subarray(101)]), deflate: true },
+    {
+      name: "ECG5000_TRAIN.txt",
+      data: Buffer.concat([train.subarray(0, 100), Buffer.from("9"), train.subarray(101)]),
+      deflate: true,
+    },
     { name: "ECG5000_TEST.txt", data: testBytes, deflate: false },
   ]);
   const refused = path.join(tmp, "refused");
@@ -191,5 +312,8 @@ test("the fetch script extracts, checks and installs both files from a local zip
   assert.equal(fs.existsSync(refused), false);
   const corrupt = Buffer.from(makeZip([{ name: "ECG5000_TRAIN.txt", data: train, deflate: false }]));
   corrupt[30 + "ECG5000_TRAIN.txt".length + 10] ^= 1;
-  assert.throws(() => extractFromZip(corrupt, ["ECG5000_TRAIN.txt"], "c.zip"), /c\.zip: ECG5000_TRAIN\.txt fails its CRC-32 check/);
+  assert.throws(
+    () => extractFromZip(corrupt, ["ECG5000_TRAIN.txt"], "c.zip"),
+    /c\.zip: ECG5000_TRAIN\.txt fails its CRC-32 check/,
+  );
 });

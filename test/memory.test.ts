@@ -19,7 +19,7 @@ import * as linearRnn from "../src/models/linear-rnn";
 import { lstm } from "../src/models/lstm";
 import { reluRnn } from "../src/models/relu-rnn";
 import * as ssnn from "../src/models/ssnn";
-import { VanillaRnn, checkGradients } from "../src/models/vanilla-rnn";
+import { VanillaRnn } from "../src/models/vanilla-rnn";
 import { RmsProp } from "../src/optim/rmsprop";
 import { Sgd } from "../src/optim/sgd";
 import { train } from "../src/train";
@@ -61,7 +61,7 @@ test("the live TensorFlow.js tensor count is flat over repeated gradient checks 
 
   const ecg = selectSeries(loadEcg5000("TRAIN"), [0, 1, 2, 3]);
   const vanilla = new VanillaRnn({ inputSize: 1, hiddenSize: 4, outputSize: 5, bias: true, threads: 1, seed: 1 });
-  paths.push(["vanilla RNN (lab 002)", () => checkGradients(vanilla, ecg.X, ecg.Y, { maxEntries: 3 })]);
+  paths.push(["vanilla RNN (lab 002)", () => gradCheck(vanilla, ecg, { maxEntries: 3 })]);
 
   const before = tf.memory().numTensors;
   for (const [name, run] of paths) {
@@ -122,8 +122,8 @@ function trainer() {
     return (epochs) => lab.train({
       name: "vanilla", params: net.params, optimizer, clipNorm: 1, epochs, progress: false,
       batches: () => { const o = rng.permutation(64); return [0, 1, 2, 3].map((b) => o.slice(b * 16, (b + 1) * 16)); },
-      step: (r) => { const g = net.lossAndGradients(data.X, data.Y, r); return { loss: g.loss, grads: g.grads }; },
-      evaluate: () => ({ testLoss: net.evaluate(data.X, data.Y).loss }),
+      step: (rows) => net.lossAndGradients({ ...data, rows }),
+      evaluate: () => ({ testLoss: net.evaluate(data).loss }),
     });
   }
   const make = { relu: () => lab.reluRnn({ hiddenSize: 8, layers: 2, seed: 0 }), lstm: () => lab.lstm({ hiddenSize: 8, seed: 0 }), gru: () => lab.gru({ hiddenSize: 8, seed: 0 }) }[kind];

@@ -1,12 +1,14 @@
 /**
- * A worker thread of src/models/vanilla-rnn.ts: it waits for jobs, claims chunks from the job's
- * shared counter, runs the same ChunkWorkspace code as the main thread, and says when it is done
- * through the job's shared control array (the main thread blocks on it with Atomics.wait, so a
- * training step stays a plain synchronous call). Errors go back on a MessagePort that the main
- * thread reads synchronously. Introduced in lab 002.
+ * A worker thread of lab 002's vanilla RNN (src/models/vanilla-rnn-threads.ts): it waits for jobs,
+ * claims chunks from the job's shared counter, runs the same ChunkWorkspace code as the main
+ * thread, and says when it is done through the job's shared control array (the main thread blocks
+ * on it with Atomics.wait, so a training step stays a plain synchronous call). Errors go back on a
+ * MessagePort that the main thread reads synchronously. It loads only the chunk code and the
+ * kernels, no TensorFlow.js. Introduced in lab 002.
  */
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { ChunkWorkspace, type JobMessage, jobFromMessage } from "./vanilla-rnn";
+import { ChunkWorkspace } from "./vanilla-rnn-chunk";
+import { type JobMessage, jobFromMessage } from "./vanilla-rnn-threads";
 
 const { ready, index, errors } = workerData as { ready: SharedArrayBuffer; index: number; errors: MessagePort };
 const workspaces: Partial<Record<JobMessage["kernel"], ChunkWorkspace>> = {};
