@@ -18,3 +18,5 @@ export type { ConcatOptions, TitleInput } from './compose';
 export { MATPLOTLIB_COLORS, TAB10, resolveColor } from './colors';
 export { decadeTicks, epochTicks } from './ticks';
 export { ssnnTrainingFrame, ssnnTrainingFrames, ssnnConvergenceExplorer, ssnnBatchLogChart, rollOutWindowsChart } from './ssnn-convergence';
+export { heartbeatExplorer, mostVaryingUnits } from './heartbeat-explorer';
+export type { HeartbeatExplorerOptions } from './heartbeat-explorer';
