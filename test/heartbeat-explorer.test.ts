@@ -41,7 +41,7 @@ type Spec = {
   datasets: {
     beats: { beat: number; label: string; caption: string }[];
     signals: { beat: number; v: number[] }[];
-    hidden: { beat: number; unit: number; h: number[] }[];
+    hidden: { beat: number; unit: number; h: string }[];
     outputs: { beat: number; k: number; y: number; role: string }[];
   };
 };
@@ -74,13 +74,13 @@ test("the explorer's spec: a dropdown over the beats, embed options in usermeta,
     spec.datasets.signals[2].v,
     Array.from({ length: T }, (_, t) => Number(p.signals.data[t * B + 2].toPrecision(3))),
   );
-  // The 4 most varying units: not the constant unit 4 nor the nearly flat unit 1; states in thousandths.
+  // The 4 most varying units: not the constant unit 4 nor the nearly flat unit 1; states in thousandths, one string.
   assert.deepEqual(mostVaryingUnits(p.states, 4), [0, 2, 3, 5]);
   assert.deepEqual([...new Set(spec.datasets.hidden.map((r) => r.unit))], [0, 2, 3, 5]);
   assert.equal(spec.datasets.hidden.length, B * 4);
   const row = spec.datasets.hidden.find((r) => r.beat === 1 && r.unit === 3)!;
   assert.deepEqual(
-    row.h,
+    row.h.split(" ").map(Number),
     Array.from({ length: T }, (_, t) => Math.round(1000 * p.states[t + 1].data[1 * H + 3]) || 0),
   );
   // Outputs: the true and predicted classes marked.

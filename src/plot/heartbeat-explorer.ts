@@ -8,8 +8,10 @@
  *
  * The data stay small: a few beats, the `units` hidden units whose state varies most over them
  * (saturated units carry little), the signal and outputs rounded to `digits` significant digits,
- * the states (all in [−1, 1]) stored as integers in thousandths, and each series stored as one
- * array per beat (and unit), unfolded in the browser by Vega-Lite's flatten transform.
+ * and each series stored once per beat (and unit), unfolded in the browser by Vega-Lite's flatten
+ * transform. The states, all in [−1, 1], are kept in thousandths and written as one string of
+ * integers per beat and unit ("12 -340 998 …", split in the browser): written with one number per
+ * line, as notebooks store JSON, an array would take twice the space.
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { NdArray } from "../ndarray";
@@ -120,7 +122,7 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
       caption: `Test row ${rows[b]}: true class ${truth}; predicted ${guess} (${verdict})`,
     };
   });
-  // One array per beat (signal) and per beat and unit (hidden state), time along the array.
+  // One series per beat (signal) and per beat and unit (hidden state), time along the series.
   const signalRows = beats.map(({ beat }) => ({
     beat,
     v: Array.from({ length: T }, (_, t) => round(signals.data[t * B + beat])),
@@ -129,7 +131,7 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
     shown.map((unit) => ({
       beat,
       unit,
-      h: Array.from({ length: T }, (_, t) => thousandths(states[t + 1].data[beat * H + unit])),
+      h: Array.from({ length: T }, (_, t) => thousandths(states[t + 1].data[beat * H + unit])).join(" "),
     })),
   );
   const outputRows = beats.flatMap(({ beat }) =>
@@ -150,8 +152,9 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
 
   const byBeat = { filter: "datum.beat == beat" };
   // The flattened array's position is the time step: row_number counts 1 … T in array order.
-  const unfold = (field: string, groupby: string[]) => [
+  const unfold = (field: string, groupby: string[], split = false) => [
     byBeat,
+    ...(split ? [{ calculate: `split(datum.${field}, ' ')`, as: field }] : []),
     { flatten: [field] },
     { window: [{ op: "row_number", as: "t" }], groupby },
   ];
@@ -249,8 +252,8 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
   const hidden = {
     data: { name: "hidden" },
     transform: [
-      ...unfold("h", ["beat", "unit"]),
-      { calculate: "datum.h / 1000", as: "h" }, // stored in thousandths
+      ...unfold("h", ["beat", "unit"], true),
+      { calculate: "toNumber(datum.h) / 1000", as: "h" }, // stored in thousandths
       { calculate: "datum.t - 0.5", as: "t0" },
       { calculate: "datum.t + 0.5", as: "t1" },
     ],
@@ -303,10 +306,9 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
   return spec as unknown as TopLevelSpec;
 }
 
-/** h in thousandths, as an integer (−0 written as 0). */
-function thousandths(h: number): number | null {
-  if (!Number.isFinite(h)) return null;
-  return Math.round(h * 1000) || 0;
+/** h in thousandths, as an integer (−0 written as 0; a non-finite state as NaN, drawn as missing). */
+function thousandths(h: number): number {
+  return Number.isFinite(h) ? Math.round(h * 1000) || 0 : NaN;
 }
 
 /** A class name cut to its first words, for an axis label ("R-on-T premature ventricular contraction" → "R-on-T premature…"). */
