@@ -12,8 +12,8 @@
  */
 import { type Lab, main, num } from "./harness";
 
-function startThreads(lab: Lab, model: InstanceType<Lab["VanillaRnn"]>, X: ReturnType<Lab["loadEcg5000"]>["X"]): void {
-  model.forward(X, [0, 1, 2, 3]);
+function startThreads(model: InstanceType<Lab["VanillaRnn"]>, data: ReturnType<Lab["loadEcg5000"]>): void {
+  model.forward({ x: data.x, rows: [0, 1, 2, 3] });
 }
 
 main(__filename, {
@@ -21,19 +21,25 @@ main(__filename, {
     const epochs = num(options, "epochs", 1);
     const train = lab.loadEcg5000("TEST"); // the 4,500-row file, as the original
     const model = new lab.VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, seed: 0 });
-    startThreads(lab, model, train.X);
-    const N = train.Y.shape[0];
+    startThreads(model, train);
     return async () => {
       const run = await lab.train({
-        name: "bench", params: model.params, progress: false,
-        optimizer: new lab.Sgd({ lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }), clipNorm: 0.8, epochs,
-        batches: () => [undefined],
-        step: () => {
-          const r = model.lossAndGradients(train.X, train.Y);
-          return { loss: r.loss, grads: r.grads, metrics: { accuracy: r.correct / N } };
-        },
+        model,
+        name: "bench",
+        progress: false,
+        optimizer: new lab.Sgd({ lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }),
+        clipNorm: 0.8,
+        epochs,
+        batches: () => [train], // one full-batch update per epoch
       });
-      const info = { epochs, N, T: train.X.shape[0], loss: run.history.at(-1)!.loss, accuracy: run.history.at(-1)!.metrics.accuracy, kernel: model.describe() };
+      const info = {
+        epochs,
+        N: train.y.shape[0],
+        T: train.x.shape[0],
+        loss: run.history.at(-1)!.loss,
+        accuracy: run.history.at(-1)!.metrics.accuracy,
+        kernel: model.describe(),
+      };
       model.dispose();
       return info;
     };
@@ -43,30 +49,35 @@ main(__filename, {
     const train = lab.loadEcg5000("TEST");
     const test = lab.loadEcg5000("TRAIN");
     const model = new lab.VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, bias: true, seed: 0 });
-    startThreads(lab, model, train.X);
-    const rng = new lab.NumpyRandom(0);
-    const N = train.Y.shape[0];
+    startThreads(model, train);
+    const batches = lab.shuffledBatches(train, { batchSize: 32, seed: 0 });
     return async () => {
       let steps = 0;
       const run = await lab.train({
-        name: "bench", params: model.params, progress: false,
-        optimizer: new lab.Sgd({ lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }), clipNorm: 1, epochs,
-        batches: () => {
-          const order = rng.permutation(N);
-          return Array.from({ length: Math.ceil(N / 32) }, (_, b) => order.slice(b * 32, (b + 1) * 32));
-        },
-        step: (rows: number[]) => {
-          steps++;
-          const r = model.lossAndGradients(train.X, train.Y, rows);
-          return { loss: r.loss, grads: r.grads, metrics: { accuracy: r.correct / rows.length } };
+        model,
+        name: "bench",
+        progress: false,
+        optimizer: new lab.Sgd({ lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }),
+        clipNorm: 1,
+        epochs,
+        batches: (epoch) => {
+          const epochBatches = batches(epoch);
+          steps += epochBatches.length;
+          return epochBatches;
         },
         evaluate: () => {
-          const e = model.evaluate(test.X, test.Y);
+          const e = model.evaluate(test);
           return { testLoss: e.loss, testAccuracy: e.accuracy };
         },
       });
       const last = run.history.at(-1)!;
-      const info = { epochs, steps, testLoss: last.metrics.testLoss, testAccuracy: last.metrics.testAccuracy, kernel: model.describe() };
+      const info = {
+        epochs,
+        steps,
+        testLoss: last.metrics.testLoss,
+        testAccuracy: last.metrics.testAccuracy,
+        kernel: model.describe(),
+      };
       model.dispose();
       return info;
     };
