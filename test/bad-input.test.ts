@@ -218,7 +218,7 @@ describe("unknown options and parameters", () => {
       () => new EchoData({ echoStep: 3, batchSize: 5, seriesLength: 100, truncatedLength: 20, steps: 2 } as never),
       error("Error", "EchoData: unknown option steps; options are echoStep, batchSize, seriesLength, truncatedLength, seed, rng, allowEchoBeyondChunk"),
     );
-    assert.throws(() => loadEcg5000("TRAIN", { folder: "x" } as never), error("Error", "loadEcg5000: unknown option folder; options are dir"));
+    assert.throws(() => loadEcg5000("TRAIN", { folder: "x" } as never), error("Error", "loadEcg5000: unknown option folder; options are dir, subset, seed"));
   });
 });
 
