@@ -18,7 +18,10 @@ import { initBackend } from "../src/backend";
 import { formatArray, ndarray, type ParamSet } from "../src/ndarray";
 
 function close(actual: number, expected: number, rel: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${what}: ${actual} vs ${expected} (rel. tol. ${rel})`);
+  assert.ok(
+    Math.abs(actual - expected) <= rel * Math.abs(expected),
+    `${what}: ${actual} vs ${expected} (rel. tol. ${rel})`,
+  );
 }
 
 const batchOf = ({ X, t }: SumDataset): LinearRnnBatch => ({ x: X, y: t });
@@ -28,7 +31,13 @@ const batchOf = ({ X, t }: SumDataset): LinearRnnBatch => ({ x: X, y: t });
  * from forward_states / output_gradient / backward_gradient, then
  * `W_delta[i] *= eta_p if W_sign[i] == W_prev_sign[i] else eta_n; W[i] -= W_sign[i] * W_delta[i]`.
  */
-function originalRProp(data: SumDataset, start: [number, number], delta0: number, sign0: [number, number], iterations: number): [number, number][] {
+function originalRProp(
+  data: SumDataset,
+  start: [number, number],
+  delta0: number,
+  sign0: [number, number],
+  iterations: number,
+): [number, number][] {
   const W = [...start];
   const delta = [delta0, delta0];
   let prevSign = [...sign0];
@@ -50,7 +59,14 @@ async function libraryRProp(data: SumDataset, start: LinearRnnParams, rprop: RPr
   const model = new LinearRnn(start);
   const path = weightPath(model);
   const batch = batchOf(data);
-  const run = await train({ model, optimizer: rprop, epochs: iterations, batches: () => [batch], onEpochEnd: path.onEpochEnd, progress: false });
+  const run = await train({
+    model,
+    optimizer: rprop,
+    epochs: iterations,
+    batches: () => [batch],
+    onEpochEnd: path.onEpochEnd,
+    progress: false,
+  });
   return { model, path: path.points, history: run.history };
 }
 
@@ -65,7 +81,10 @@ test("lab 004 data and targets print as the original printed them", () => {
   const { X, t } = thirdsSequences();
   assert.deepEqual(X.shape, [30, 20]);
   // np.sum's pairwise order reproduces these exact float64 sums.
-  assert.deepEqual([...t.subarray(0, 5)], [12.930000000000001, 16.62, 11.940000000000001, 13.600000000000001, 11.580000000000002]);
+  assert.deepEqual(
+    [...t.subarray(0, 5)],
+    [12.930000000000001, 16.62, 11.940000000000001, 13.600000000000001, 11.580000000000002],
+  );
   assert.equal(
     formatArray(ndarray([30], t)),
     "[12.93 16.62 11.94 13.6  11.58 13.25 16.29 13.27 12.25 12.59 13.6  12.94\n" +
@@ -127,7 +146,10 @@ test("a wrong gradient is caught by the checker and named by assertGradCheck", a
   const report = await gradCheck(new Off({ wx: 0.9, wRec: 0.8 }), batchOf(bitSequences()), { autodiff: false });
   assert.ok(report.entries[0].fdRelError < 1e-7);
   assert.ok(report.entries[1].fdRelError > 5e-3);
-  assert.throws(() => assertGradCheck(report, { fd: 1e-5, what: "the linear RNN's BPTT" }), /the linear RNN's BPTT disagree with finite differences: "wRec"/);
+  assert.throws(
+    () => assertGradCheck(report, { fd: 1e-5, what: "the linear RNN's BPTT" }),
+    /the linear RNN's BPTT disagree with finite differences: "wRec"/,
+  );
 });
 
 test("gradient over time decays or grows as w_rec^(n-k)", () => {
@@ -144,7 +166,10 @@ test("wrong-shaped inputs and parameters are refused with the shape in the messa
     /^RangeError: linear RNN input X must be \[batch, time\] \(one scalar input per step\), got shape \[2, 3, 1\]$/,
   );
   const model = new LinearRnn({ wx: 1, wRec: 1 });
-  assert.throws(() => model.lossAndGradients({ x: ndarray([4, 3]), y: [1, 2] }), /targets have 2 values for a batch of 4 sequences/);
+  assert.throws(
+    () => model.lossAndGradients({ x: ndarray([4, 3]), y: [1, 2] }),
+    /targets have 2 values for a batch of 4 sequences/,
+  );
   assert.throws(
     () => model.lossAndGradients({ x: ndarray([4, 3]), y: [1, 2, 3, 4] }, { wx: ndarray([2]), wRec: ndarray([]) }),
     /^RangeError: LinearRnn.lossAndGradients: params.wx must be a scalar \(shape \[\]\), got shape \[2\]$/,
@@ -170,14 +195,22 @@ test("RProp's step rules: grow on the same sign, shrink on a flip, move against 
   opt.step(p, { a: ndarray([], [3]), b: ndarray([2], [0, 0]) });
   close(opt.delta.a[0], 0.12, 1e-15, "Δa after reset starts again from Δ₀ and the assumed sign");
   assert.throws(() => new RProp({ initialStep: 0.1, lr: 1 } as never), /RProp: unknown option lr/);
-  assert.throws(() => new RProp({ initialStep: 0.1, initialSign: { a: 2 } }), /RProp: initialSign.a must be -1, 0 or 1, got 2/);
+  assert.throws(
+    () => new RProp({ initialStep: 0.1, initialSign: { a: 2 } }),
+    /RProp: initialSign.a must be -1, 0 or 1, got 2/,
+  );
   assert.throws(() => opt.step({ c: ndarray([], [1]) }, {}), /RProp: no gradient for parameter "c"/);
 });
 
 test("lab 003's RProp through train follows the original's loop bit for bit and ends where the original ends", async () => {
   const data = bitSequences();
   const expected = originalRProp(data, [-2, 2], 0.003, [-1, 1], 300);
-  const { model, path, history } = await libraryRProp(data, { wx: -2, wRec: 2 }, new RProp({ initialStep: 0.003, initialSign: { wx: -1, wRec: 1 } }), 300);
+  const { model, path, history } = await libraryRProp(
+    data,
+    { wx: -2, wRec: 2 },
+    new RProp({ initialStep: 0.003, initialSign: { wx: -1, wRec: 1 } }),
+    300,
+  );
   assert.equal(path.length, 301);
   assert.deepEqual(path, expected);
   assert.deepEqual(model.weights(), { wx: expected[300][0], wRec: expected[300][1] });
@@ -196,19 +229,33 @@ test("lab 004's RProp through train follows the original's loop and prints the o
   const { model, path } = await libraryRProp(data, { wx: -1.5, wRec: 2 }, new RProp({ initialStep: 0.001 }), 500);
   assert.deepEqual(path, expected);
   const w = model.weights();
-  assert.equal(`Final weights are: wx = ${w.wx.toFixed(4)}, wRec = ${w.wRec.toFixed(4)}`, "Final weights are: wx = 1.6779, wRec = 0.9398");
-  const input = ndarray([1, 20], [0.66, 0.33, 0.33, 0.66, 1, 0.66, 0.33, 0.33, 0.66, 1, 0.66, 0.33, 0.33, 0.66, 1, 0.66, 0.33, 0.33, 0.66, 1]);
+  assert.equal(
+    `Final weights are: wx = ${w.wx.toFixed(4)}, wRec = ${w.wRec.toFixed(4)}`,
+    "Final weights are: wx = 1.6779, wRec = 0.9398",
+  );
+  const input = ndarray(
+    [1, 20],
+    [0.66, 0.33, 0.33, 0.66, 1, 0.66, 0.33, 0.33, 0.66, 1, 0.66, 0.33, 0.33, 0.66, 1, 0.66, 0.33, 0.33, 0.66, 1],
+  );
   assert.equal(formatArray(ndarray([1], rnn.outputs(rnn.forwardStates(input, w)))), "[12.07678517]");
 });
 
 test("lossPlusOne is the original's loss(forward_states(X, w1, w2)[:, -1], t) + 1, and lossSurface lays it out as np.meshgrid", () => {
   const { X, t } = bitSequences();
   const f = lossPlusOne(new LinearRnn({ wx: 0, wRec: 0 }), { x: X, y: t });
-  for (const [a, b] of [[1.2, 1.2], [-3, 3], [1, 1], [0.3, -2.1]]) {
+  for (const [a, b] of [
+    [1.2, 1.2],
+    [-3, 3],
+    [1, 1],
+    [0.3, -2.1],
+  ]) {
     assert.equal(f(a, b), rnn.mseLoss(rnn.outputs(rnn.forwardStates(X, { wx: a, wRec: b })), t) + 1);
   }
   const grid = lossSurface({ x: [-3, 3], y: [-0.1, 2.1], n: 5, loss: f });
   assert.deepEqual(grid.xs, [-3, -1.5, 0, 1.5, 3]);
   assert.equal(grid.values[2 * 5 + 4], f(3, grid.ys[2]), "values[i·n + j] is the loss at (xs[j], ys[i])");
-  assert.throws(() => lossPlusOne({ name: "m", params: { w: ndarray([3]) }, lossAndGradients: () => ({ loss: 0, grads: {} }) }, {}), /^RangeError: lossPlusOne: m must have exactly two scalar parameters to have a loss surface, it has w \[3\]$/);
+  assert.throws(
+    () => lossPlusOne({ name: "m", params: { w: ndarray([3]) }, lossAndGradients: () => ({ loss: 0, grads: {} }) }, {}),
+    /^RangeError: lossPlusOne: m must have exactly two scalar parameters to have a loss surface, it has w \[3\]$/,
+  );
 });

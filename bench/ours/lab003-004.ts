@@ -26,14 +26,27 @@ function surface(data: (lab: Lab) => Batch, n: number) {
   };
 }
 
-function rprop(data: (lab: Lab) => Batch, start: { wx: number; wRec: number }, initialStep: number, initialSign: { wx: number; wRec: number }, iterations: number) {
+function rprop(
+  data: (lab: Lab) => Batch,
+  start: { wx: number; wRec: number },
+  initialStep: number,
+  initialSign: { wx: number; wRec: number },
+  iterations: number,
+) {
   return (lab: Lab) => {
     const batch = data(lab);
     return async () => {
       const model = new lab.LinearRnn(start);
       const optimizer = new lab.RProp({ etaPlus: 1.2, etaMinus: 0.5, initialStep, initialSign });
       const path = lab.weightPath(model);
-      await lab.train({ model, optimizer, epochs: iterations, batches: () => [batch], onEpochEnd: path.onEpochEnd, progress: false });
+      await lab.train({
+        model,
+        optimizer,
+        epochs: iterations,
+        batches: () => [batch],
+        onEpochEnd: path.onEpochEnd,
+        progress: false,
+      });
       const { wx, wRec } = model.weights();
       return { iterations, wx, wRec, points: path.points.length };
     };

@@ -42,7 +42,9 @@ function twoScalars<Batch>(model: Model<Batch>, where: string): [string, string]
   const names = Object.keys(model.params);
   if (names.length !== 2 || names.some((n) => model.params[n].data.length !== 1)) {
     const shapes = names.map((n) => `${n} [${model.params[n].shape.join(", ")}]`).join(", ");
-    throw new RangeError(`${where}: ${model.name} must have exactly two scalar parameters to have a loss surface, it has ${shapes}`);
+    throw new RangeError(
+      `${where}: ${model.name} must have exactly two scalar parameters to have a loss surface, it has ${shapes}`,
+    );
   }
   return [names[0], names[1]];
 }
@@ -51,7 +53,11 @@ function twoScalars<Batch>(model: Model<Batch>, where: string): [string, string]
  * The model's loss on `batch` as a function of its two scalar parameters (w_x, w_rec for the linear
  * RNN), the model's own parameters untouched.
  */
-export function twoWeightLoss<Batch>(model: Model<Batch>, batch: Batch, where = "twoWeightLoss"): (w1: number, w2: number) => number {
+export function twoWeightLoss<Batch>(
+  model: Model<Batch>,
+  batch: Batch,
+  where = "twoWeightLoss",
+): (w1: number, w2: number) => number {
   const [a, b] = twoScalars(model, where);
   return (w1, w2) => {
     const params: ParamSet = { [a]: ndarray([], [w1]), [b]: ndarray([], [w2]) };

@@ -14,7 +14,10 @@ export interface SumDataset {
 }
 
 function checkSizes(samples: number, sequenceLength: number, what: string): void {
-  for (const [name, v] of [["samples", samples], ["sequenceLength", sequenceLength]] as const) {
+  for (const [name, v] of [
+    ["samples", samples],
+    ["sequenceLength", sequenceLength],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what}: ${name} must be a positive integer, got ${v}`);
   }
 }
@@ -40,7 +43,9 @@ export function bitSequences(options: { samples?: number; sequenceLength?: numbe
  * Lab 004: `np.random.uniform(size=(samples, sequenceLength))`, then ceil(3u)/3 rounded to two
  * decimals, with 0.67 replaced by 0.66: values in {0.33, 0.66, 1}.
  */
-export function thirdsSequences(options: { samples?: number; sequenceLength?: number; seed?: number } = {}): SumDataset {
+export function thirdsSequences(
+  options: { samples?: number; sequenceLength?: number; seed?: number } = {},
+): SumDataset {
   const { samples = 30, sequenceLength = 20, seed = 61185 } = options;
   checkSizes(samples, sequenceLength, "thirdsSequences");
   const u = new NumpyRandom(seed).uniform({ size: [samples, sequenceLength] });

@@ -151,7 +151,10 @@ export function lossGradientOverTime(X: NdArray, targets: ArrayLike<number>, par
 /** The two weights of a ParamSet of scalars, refused with a one-line reason when malformed. */
 function weightsOf(params: ParamSet, where: string): LinearRnnParams {
   for (const name of ["wx", "wRec"]) {
-    if (params[name]?.data.length !== 1) throw new RangeError(`${where}: params.${name} must be a scalar (shape []), got ${params[name] === undefined ? "nothing" : `shape [${params[name].shape.join(", ")}]`}`);
+    if (params[name]?.data.length !== 1)
+      throw new RangeError(
+        `${where}: params.${name} must be a scalar (shape []), got ${params[name] === undefined ? "nothing" : `shape [${params[name].shape.join(", ")}]`}`,
+      );
   }
   return { wx: params.wx.data[0], wRec: params.wRec.data[0] };
 }
@@ -191,7 +194,8 @@ export class LinearRnn implements Model<LinearRnnBatch> {
   tfLoss(tf: Tf, { x, y }: LinearRnnBatch, params: Record<string, tfCore.Tensor>): tfCore.Scalar {
     checkInputs(x, y);
     for (const name of ["wx", "wRec"]) {
-      if (params[name] === undefined || params[name].size !== 1) throw new RangeError(`LinearRnn.tfLoss: params.${name} must be a scalar tensor`);
+      if (params[name] === undefined || params[name].size !== 1)
+        throw new RangeError(`LinearRnn.tfLoss: params.${name} must be a scalar tensor`);
     }
     const [batch, time] = x.shape;
     return tf.tidy(() => {

@@ -47,7 +47,8 @@ export class RProp implements Optimizer {
     if (!(etaMinus > 0 && etaMinus < 1)) throw new RangeError(`RProp: etaMinus must be in (0, 1), got ${etaMinus}`);
     if (!(initialStep > 0)) throw new RangeError(`RProp: initialStep must be > 0, got ${initialStep}`);
     for (const [name, sign] of Object.entries(initialSign)) {
-      if (sign !== -1 && sign !== 0 && sign !== 1) throw new RangeError(`RProp: initialSign.${name} must be -1, 0 or 1, got ${sign}`);
+      if (sign !== -1 && sign !== 0 && sign !== 1)
+        throw new RangeError(`RProp: initialSign.${name} must be -1, 0 or 1, got ${sign}`);
     }
     this.etaPlus = etaPlus;
     this.etaMinus = etaMinus;

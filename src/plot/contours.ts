@@ -12,7 +12,7 @@
  * rings reach half a cell past the outer points; we clamp that back onto the grid's edge), and
  * coordinates are mapped through the grid's own xs / ys (which need not be evenly spaced).
  */
-import { describe, expectNumberList, NumberList } from '../options';
+import { describe, expectNumberList, NumberList } from "../options";
 
 /** A grid of values like numpy's meshgrid: values[i][j] is at (xs[j], ys[i]). */
 export interface SurfaceGrid {
@@ -43,39 +43,67 @@ export interface LevelSpec {
 }
 
 /** Log-spaced levels, as np.logspace(log10(min), log10(max), count). */
-export function logLevels(spec: LevelSpec, where = 'logLevels'): number[] {
+export function logLevels(spec: LevelSpec, where = "logLevels"): number[] {
   const { min, max, count } = spec;
-  if (!(typeof min === 'number' && min > 0 && Number.isFinite(min))) throw new RangeError(`${where}: levels.min must be a positive number (the lowest level, e.g. 10 ** -0.2), got ${describe(min)}`);
-  if (!(typeof max === 'number' && max > min && Number.isFinite(max))) throw new RangeError(`${where}: levels.max must be a finite number above levels.min, got ${describe(max)}`);
-  if (!(Number.isInteger(count) && count >= 2)) throw new RangeError(`${where}: levels.count must be an integer >= 2, got ${describe(count)}`);
+  if (!(typeof min === "number" && min > 0 && Number.isFinite(min)))
+    throw new RangeError(
+      `${where}: levels.min must be a positive number (the lowest level, e.g. 10 ** -0.2), got ${describe(min)}`,
+    );
+  if (!(typeof max === "number" && max > min && Number.isFinite(max)))
+    throw new RangeError(`${where}: levels.max must be a finite number above levels.min, got ${describe(max)}`);
+  if (!(Number.isInteger(count) && count >= 2))
+    throw new RangeError(`${where}: levels.count must be an integer >= 2, got ${describe(count)}`);
   const lo = Math.log10(min);
   const hi = Math.log10(max);
-  return Array.from({ length: count }, (_, k) => (k === count - 1 ? max : k === 0 ? min : 10 ** (lo + ((hi - lo) * k) / (count - 1))));
+  return Array.from({ length: count }, (_, k) =>
+    k === count - 1 ? max : k === 0 ? min : 10 ** (lo + ((hi - lo) * k) / (count - 1)),
+  );
 }
 
 /** Checks a grid and returns its values flattened row-major (row i = ys[i]). */
-export function flattenGrid(grid: SurfaceGrid, where = 'grid'): { xs: NumberList; ys: NumberList; values: Float64Array } {
-  if (grid === null || typeof grid !== 'object') throw new TypeError(`${where}: grid must be {xs, ys, values}, got ${describe(grid)}`);
+export function flattenGrid(
+  grid: SurfaceGrid,
+  where = "grid",
+): { xs: NumberList; ys: NumberList; values: Float64Array } {
+  if (grid === null || typeof grid !== "object")
+    throw new TypeError(`${where}: grid must be {xs, ys, values}, got ${describe(grid)}`);
   for (const key of Object.keys(grid)) {
-    if (!['xs', 'ys', 'values'].includes(key)) throw new TypeError(`${where}: unknown grid key "${key}"; a grid is {xs, ys, values}`);
+    if (!["xs", "ys", "values"].includes(key))
+      throw new TypeError(`${where}: unknown grid key "${key}"; a grid is {xs, ys, values}`);
   }
-  const xs = expectNumberList(where, 'grid.xs', grid.xs, 2);
-  const ys = expectNumberList(where, 'grid.ys', grid.ys, 2);
-  for (const [name, axis] of [['xs', xs], ['ys', ys]] as const) {
+  const xs = expectNumberList(where, "grid.xs", grid.xs, 2);
+  const ys = expectNumberList(where, "grid.ys", grid.ys, 2);
+  for (const [name, axis] of [
+    ["xs", xs],
+    ["ys", ys],
+  ] as const) {
     for (let k = 1; k < axis.length; k++) {
-      if (!(axis[k] > axis[k - 1])) throw new RangeError(`${where}: grid.${name} must be strictly increasing (like np.linspace), but ${name}[${k}] = ${axis[k]} follows ${axis[k - 1]}`);
+      if (!(axis[k] > axis[k - 1]))
+        throw new RangeError(
+          `${where}: grid.${name} must be strictly increasing (like np.linspace), but ${name}[${k}] = ${axis[k]} follows ${axis[k - 1]}`,
+        );
     }
   }
   const nx = xs.length;
   const ny = ys.length;
   const out = new Float64Array(nx * ny);
   const v = grid.values as unknown;
-  if (v instanceof Float64Array || v instanceof Float32Array || (Array.isArray(v) && v.length > 0 && typeof v[0] === 'number')) {
+  if (
+    v instanceof Float64Array ||
+    v instanceof Float32Array ||
+    (Array.isArray(v) && v.length > 0 && typeof v[0] === "number")
+  ) {
     const flat = v as ArrayLike<number>;
-    if (flat.length !== nx * ny) throw new RangeError(`${where}: flat grid.values has ${flat.length} values; ys.length × xs.length = ${ny} × ${nx} = ${nx * ny}`);
+    if (flat.length !== nx * ny)
+      throw new RangeError(
+        `${where}: flat grid.values has ${flat.length} values; ys.length × xs.length = ${ny} × ${nx} = ${nx * ny}`,
+      );
     for (let k = 0; k < flat.length; k++) out[k] = flat[k];
   } else if (Array.isArray(v)) {
-    if (v.length !== ny) throw new RangeError(`${where}: grid.values has ${v.length} rows but ys has ${ny}; values[i][j] is the value at (xs[j], ys[i])`);
+    if (v.length !== ny)
+      throw new RangeError(
+        `${where}: grid.values has ${v.length} rows but ys has ${ny}; values[i][j] is the value at (xs[j], ys[i])`,
+      );
     v.forEach((row: unknown, i) => {
       if (!(Array.isArray(row) || row instanceof Float64Array) || row.length !== nx) {
         throw new RangeError(`${where}: grid.values[${i}] must hold xs.length = ${nx} numbers, got ${describe(row)}`);
@@ -92,7 +120,7 @@ export function flattenGrid(grid: SurfaceGrid, where = 'grid'): { xs: NumberList
  * For each level, the region {value >= level} in data coordinates. Non-finite values count as
  * above every level (an overflowed loss is "very large"), except -Infinity.
  */
-export function levelRegions(grid: SurfaceGrid, levels: readonly number[], where = 'levelRegions'): LevelRegion[] {
+export function levelRegions(grid: SurfaceGrid, levels: readonly number[], where = "levelRegions"): LevelRegion[] {
   const { xs, ys, values } = flattenGrid(grid, where);
   const nx = xs.length;
   const ny = ys.length;
@@ -124,26 +152,108 @@ function axisMapper(axis: NumberList): (c: number) => number {
 // ---- marching squares, adapted from d3-contour ----------------------------------------------
 
 type Point = [number, number];
-interface Fragment { start: number; end: number; ring: Point[] }
+interface Fragment {
+  start: number;
+  end: number;
+  ring: Point[];
+}
 
 // For each of the 16 corner configurations, the segments crossing the square (in units where the
 // square spans 0.5 … 1.5).
 const CASES: Point[][][] = [
   [],
-  [[[1.0, 1.5], [0.5, 1.0]]],
-  [[[1.5, 1.0], [1.0, 1.5]]],
-  [[[1.5, 1.0], [0.5, 1.0]]],
-  [[[1.0, 0.5], [1.5, 1.0]]],
-  [[[1.0, 1.5], [0.5, 1.0]], [[1.0, 0.5], [1.5, 1.0]]],
-  [[[1.0, 0.5], [1.0, 1.5]]],
-  [[[1.0, 0.5], [0.5, 1.0]]],
-  [[[0.5, 1.0], [1.0, 0.5]]],
-  [[[1.0, 1.5], [1.0, 0.5]]],
-  [[[0.5, 1.0], [1.0, 0.5]], [[1.5, 1.0], [1.0, 1.5]]],
-  [[[1.5, 1.0], [1.0, 0.5]]],
-  [[[0.5, 1.0], [1.5, 1.0]]],
-  [[[1.0, 1.5], [1.5, 1.0]]],
-  [[[0.5, 1.0], [1.0, 1.5]]],
+  [
+    [
+      [1.0, 1.5],
+      [0.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [1.5, 1.0],
+      [1.0, 1.5],
+    ],
+  ],
+  [
+    [
+      [1.5, 1.0],
+      [0.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [1.0, 0.5],
+      [1.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [1.0, 1.5],
+      [0.5, 1.0],
+    ],
+    [
+      [1.0, 0.5],
+      [1.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [1.0, 0.5],
+      [1.0, 1.5],
+    ],
+  ],
+  [
+    [
+      [1.0, 0.5],
+      [0.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [0.5, 1.0],
+      [1.0, 0.5],
+    ],
+  ],
+  [
+    [
+      [1.0, 1.5],
+      [1.0, 0.5],
+    ],
+  ],
+  [
+    [
+      [0.5, 1.0],
+      [1.0, 0.5],
+    ],
+    [
+      [1.5, 1.0],
+      [1.0, 1.5],
+    ],
+  ],
+  [
+    [
+      [1.5, 1.0],
+      [1.0, 0.5],
+    ],
+  ],
+  [
+    [
+      [0.5, 1.0],
+      [1.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [1.0, 1.5],
+      [1.5, 1.0],
+    ],
+  ],
+  [
+    [
+      [0.5, 1.0],
+      [1.0, 1.5],
+    ],
+  ],
   [],
 ];
 
@@ -157,13 +267,22 @@ function contour(values: Float64Array, dx: number, dy: number, level: number): P
   });
   for (const hole of holes) {
     for (const polygon of polygons) {
-      if (ringContains(polygon[0], hole) !== -1) { polygon.push(hole); break; }
+      if (ringContains(polygon[0], hole) !== -1) {
+        polygon.push(hole);
+        break;
+      }
     }
   }
   return polygons;
 }
 
-function isorings(values: Float64Array, dx: number, dy: number, level: number, callback: (ring: Point[]) => void): void {
+function isorings(
+  values: Float64Array,
+  dx: number,
+  dy: number,
+  level: number,
+  callback: (ring: Point[]) => void,
+): void {
   const fragmentByStart = new Map<number, Fragment>();
   const fragmentByEnd = new Map<number, Fragment>();
   let x = -1;
@@ -226,7 +345,8 @@ function isorings(values: Float64Array, dx: number, dy: number, level: number, c
   t1 = above(0);
   CASES[t1 << 1].forEach(stitch);
   while (++x < dx - 1) {
-    t0 = t1; t1 = above(x + 1);
+    t0 = t1;
+    t1 = above(x + 1);
     CASES[t0 | (t1 << 1)].forEach(stitch);
   }
   CASES[t1 << 0].forEach(stitch);
@@ -238,8 +358,10 @@ function isorings(values: Float64Array, dx: number, dy: number, level: number, c
     t2 = above(y * dx);
     CASES[(t1 << 1) | (t2 << 2)].forEach(stitch);
     while (++x < dx - 1) {
-      t0 = t1; t1 = above(y * dx + dx + x + 1);
-      t3 = t2; t2 = above(y * dx + x + 1);
+      t0 = t1;
+      t1 = above(y * dx + dx + x + 1);
+      t3 = t2;
+      t2 = above(y * dx + x + 1);
       CASES[t0 | (t1 << 1) | (t2 << 2) | (t3 << 3)].forEach(stitch);
     }
     CASES[t1 | (t2 << 3)].forEach(stitch);
@@ -250,7 +372,8 @@ function isorings(values: Float64Array, dx: number, dy: number, level: number, c
   t2 = above(y * dx);
   CASES[t2 << 2].forEach(stitch);
   while (++x < dx - 1) {
-    t3 = t2; t2 = above(y * dx + x + 1);
+    t3 = t2;
+    t2 = above(y * dx + x + 1);
     CASES[(t2 << 2) | (t3 << 3)].forEach(stitch);
   }
   CASES[t2 << 3].forEach(stitch);

@@ -6,7 +6,7 @@
  * marker by which the results site finds a loss surface and what it covers (its live RProp
  * explorable draws on it). Introduced in lab 003.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from "vega-lite";
 
 /**
  * vega-embed options carried in every explorable spec: the "…" menu keeps "save as SVG/PNG" but
@@ -23,7 +23,7 @@ export const EMBED_OPTIONS = Object.freeze({
  * (src/render/svg.ts, no window: Vega's `screen()` is {} there), carries none of their invisible
  * items (a Voronoi path per point made lab 003's weight chart 18× larger as SVG).
  */
-export const IN_BROWSER = 'isDefined(screen().width)';
+export const IN_BROWSER = "isDefined(screen().width)";
 
 /** One loss-surface panel, as the marker records it (hconcat order, left to right). */
 export interface SurfacePanelInfo {
@@ -52,24 +52,27 @@ export interface TrajectoryInfo {
 
 /** `usermeta.bpttLab` of a loss-surface spec: what the results site hooks on. */
 export interface SurfaceMarker {
-  explorable: 'loss-surface';
+  explorable: "loss-surface";
   /** The lab, e.g. "003" (set by lossSurfaceFigure's `lab`). */
   lab?: string;
   panels: SurfacePanelInfo[];
   /** Field names in the spec's data: trajectory rows, tooltip cells. */
-  fields: { wx: 'w_x'; wRec: 'w_rec'; loss: 'loss'; iteration: 'iteration' };
+  fields: { wx: "w_x"; wRec: "w_rec"; loss: "loss"; iteration: "iteration" };
   /** The colours show loss + lossOffset (labs 003/004: 1); `loss` fields hold the loss itself. */
   lossOffset: number;
   trajectory: TrajectoryInfo | null;
 }
 
 /** The usermeta of a loss-surface spec: embed options and the marker. */
-export function surfaceUsermeta(marker: Omit<SurfaceMarker, 'explorable' | 'fields'>): { embedOptions: typeof EMBED_OPTIONS; bpttLab: SurfaceMarker } {
+export function surfaceUsermeta(marker: Omit<SurfaceMarker, "explorable" | "fields">): {
+  embedOptions: typeof EMBED_OPTIONS;
+  bpttLab: SurfaceMarker;
+} {
   const bpttLab: SurfaceMarker = {
-    explorable: 'loss-surface',
+    explorable: "loss-surface",
     ...(marker.lab === undefined ? {} : { lab: marker.lab }),
     panels: marker.panels,
-    fields: { wx: 'w_x', wRec: 'w_rec', loss: 'loss', iteration: 'iteration' },
+    fields: { wx: "w_x", wRec: "w_rec", loss: "loss", iteration: "iteration" },
     lossOffset: marker.lossOffset,
     trajectory: marker.trajectory,
   };
