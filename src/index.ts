@@ -33,8 +33,12 @@ export * as linalg from "./models/linear-algebra";
 export { reluRnn, reluCell } from "./models/relu-rnn";
 export { lstm, lstmCell } from "./models/lstm";
 export { gru, gruCell } from "./models/gru";
+export { reluRnnReferenceBptt } from "./models/relu-rnn-reference";
+export { lstmReferenceBptt } from "./models/lstm-reference";
+export { gruReferenceBptt } from "./models/gru-reference";
 export { RecurrentNet } from "./models/recurrent-stack";
 export type { RecurrentNetOptions, RecurrentState, RecurrentCell, ChunkForward, ChunkBackward } from "./models/recurrent-stack";
+export type { ReferenceBptt } from "./models/recurrent-stack-reference";
 export * as losses from "./models/losses";
 // lab 002 models:
 export * as vanillaRnn from "./models/vanilla-rnn";

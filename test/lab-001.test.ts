@@ -34,8 +34,20 @@ test("data: the original's sizes, NumPy-compatible seeded bits, chunks of (5, 20
   assert.ok(text.includes("[0 0 0 0 1 0 0 0 0 0 0 0 1 0 1 0 1 0 1 0]"), "first y chunk row");
 });
 
-test("the hand-derived BPTT passes its check against finite differences and autodiff", () => {
+test("the hand-derived BPTT passes its check against finite differences and autodiff, and equals the reference loops to the bit", () => {
   assert.ok(text.includes("No gradient errors found"));
+  // 2 layers × 4 units: 4 + 16 + 4 + 4 + 16 + 16 + 4 + 4 weights and biases, the read-out's 4 + 1, and the loss.
+  assert.ok(text.includes("fused vs reference BPTT on this chunk: 74 of 74 numbers (the loss and every gradient entry) identical to the bit"), text);
+  const source = nb.cells.flatMap((c: Cell) => c.outputs ?? []).find((o: Output) => String(o.data?.["text/markdown"] ?? "").includes("reluReferenceLayer"));
+  assert.ok(source, "the reference layer's source is shown");
+  assert.match(String(source.data?.["text/markdown"]), /```typescript[\s\S]*export const reluReferenceLayer: ReferenceLayer/);
+});
+
+test("echo 3 over initial-weight seeds (the short preset's 0, 1, 2): seed 0 is the run above", () => {
+  const rows = [...text.matchAll(/^ {2,3}(\d+) +([\d.]+)% +([\d.]+)%$/gm)].map((m) => ({ seed: Number(m[1]), train: Number(m[2]), test: Number(m[3]) }));
+  assert.deepEqual(rows.map((r) => r.seed), [0, 1, 2], text);
+  assert.equal(rows[0].test, testAccuracies[0], "the parallel run of seed 0 equals the notebook's echo-3 run");
+  assert.ok(rows.some((r) => r.test < 90), `some seed stalls: ${rows.map((r) => r.test)}`);
 });
 
 test("echo 3 is learned: 100 % train and test accuracy, and the random sequence is echoed", () => {
@@ -64,10 +76,28 @@ test("gradient reach: after training the gated cells carry the error 10 steps ba
   for (const r of rows.slice(3)) assert.ok(r.after > 10 * Math.max(...rows.slice(0, 3).map((x) => x.after)), `${r.name}: ${r.after}`);
 });
 
-test("every chart is a Vega-Lite spec with a static image beside it: echo 3, echo 10, side by side, gradient reach", () => {
+test("every chart is a Vega-Lite spec with a static image beside it: echo 3, echo 10, side by side, gradient reach, its explorable", () => {
   const charts = nb.cells.flatMap((c: Cell) => c.outputs ?? []).filter((o: Output) => o.output_type === "display_data" && o.data?.["application/vnd.vegalite.v5+json"]);
-  assert.equal(charts.length, 4);
+  assert.equal(charts.length, 5);
   for (const c of charts) assert.ok(c.data?.["image/svg+xml"] || c.data?.["image/png"]);
+  // The explorable: a slider over k and a dropdown of the five echo-10 models, embed options in the spec.
+  const explorable = charts[4].data?.["application/vnd.vegalite.v5+json"] as { params: { name: string; bind: { input: string; options?: string[]; max?: number } }[]; usermeta: unknown };
+  assert.deepEqual(explorable.params.map((p) => [p.name, p.bind.input]), [["stepsBack", "range"], ["pickedModel", "select"]]);
+  assert.equal(explorable.params[0].bind.max, 19);
+  assert.deepEqual(explorable.params[1].bind.options, ["ReLU RNN (4 units)", "ReLU RNN (60 units)", "ReLU RNN (6 layers × 60 units)", "LSTM (16 units)", "GRU (16 units)"]);
+  assert.deepEqual(explorable.usermeta, { embedOptions: { actions: false } });
+  // The accuracy curves highlight a run on legend click.
+  const curves = charts[2].data?.["application/vnd.vegalite.v5+json"] as { layer: { params?: { bind?: string }[] }[] };
+  assert.equal(curves.layer[0].params?.[0].bind, "legend");
+});
+
+test("the 4-unit gated cells and the weights of every echo-10 net are printed; so is the share of zeros in the test targets", () => {
+  assert.match(text, /^LSTM \(4 units\) +117 +[\d.]+% +[\d.]+%$/m);
+  assert.match(text, /^GRU \(4 units\) +89 +[\d.]+% +[\d.]+%$/m);
+  for (const [name, n] of [["LSTM \\(16 units\\)", 1233], ["GRU \\(16 units\\)", 929], ["ReLU RNN \\(60 units\\)", 3841], ["ReLU RNN \\(6 layers × 60 units\\)", 40441]] as const) {
+    assert.match(text, new RegExp(`^${name} +${n}$`, "m"));
+  }
+  assert.match(text, /^echo-10 test targets: [\d.]+ % zeros$/m);
 });
 
 test("seeds: the extra seed's runs (trained on worker threads) are in the table, with every model", () => {

@@ -15,6 +15,7 @@ import { gruReferenceBptt } from "../src/models/gru-reference";
 import { bceWithLogits, tfBceWithLogits } from "../src/models/losses";
 import { lstm } from "../src/models/lstm";
 import { lstmReferenceBptt } from "../src/models/lstm-reference";
+import type { Model } from "../src/models/model";
 import type { RecurrentNet, RecurrentNetOptions, RecurrentState } from "../src/models/recurrent-stack";
 import type { ReferenceBptt } from "../src/models/recurrent-stack-reference";
 import { reluRnn } from "../src/models/relu-rnn";
@@ -169,15 +170,20 @@ for (const [kind, make, reference] of makers) {
     const x = rng.uniform({ low: -1, high: 1, size: [B, T, 1] });
     const y = bits([B, T, 1]);
     const state = randomState(model, B);
-    const lossAt = (s: RecurrentState, xx: NdArray) => bceWithLogits(model.forward(xx, s).logits, y).loss;
-    const fwd = model.forward(x, state);
-    const back = fwd.backward(bceWithLogits(fwd.logits, y).dLogits, { inputGrads: true });
-    const report = await gradCheck({
-      params: { ...state, x } as ParamSet,
-      loss: (p) => lossAt(Object.fromEntries(Object.keys(state).map((k) => [k, p[k]])), p.x),
-      gradients: () => ({ ...back.initialStateGrads, x: back.inputGrads as NdArray }),
-      eps: 1e-6,
-    });
+    // The chunk's loss as a function of its incoming state and its input, as a model whose
+    // "parameters" are those (so gradCheck perturbs them); its gradients are the backward's.
+    const point: ParamSet = { ...state, x };
+    const ofStateAndInput: Model<null> = {
+      name: `${kind}: ∂L/∂(state, x)`,
+      params: point,
+      lossAndGradients(_, p = point) {
+        const fwd = model.forward(p.x, Object.fromEntries(Object.keys(state).map((k) => [k, p[k]])));
+        const { loss, dLogits } = bceWithLogits(fwd.logits, y);
+        const back = fwd.backward(dLogits, { inputGrads: true });
+        return { loss, grads: { ...back.initialStateGrads, x: back.inputGrads as NdArray } };
+      },
+    };
+    const report = await gradCheck(ofStateAndInput, null, { eps: 1e-6 });
     assert.ok(report.maxFdRelError < 1e-6, formatGradCheck(report));
   });
 

@@ -1,8 +1,9 @@
 /**
  * bptt-lab's side of lab 001 in `npm run bench`: the notebook's training runs
  * (notebooks/001-signal-echoing.ipynb): lab.trainTruncated over EchoData (batch 5, series 20 000,
- * T = 20, so 1 000 chunks per epoch), RMSprop lr 0.001, BCE-with-logits, state carried between
- * chunks. Training only (the test pass is not timed, as on the Python side).
+ * T = 20, so 1 000 chunks per epoch), RMSprop lr 0.001, state carried between chunks; each step is
+ * the model contract's lossAndGradients on a chunk { x, y, state } (BCE-with-logits, fused BPTT).
+ * Training only (the test pass is not timed, as on the Python side).
  * Sections (epochs=N, length=L to change):
  *   echo3-4      echo 3, ReLU RNN 4 units, 5 epochs (the lab's)
  *   echo10-4     echo 10, 4 units, 1 epoch (the lab runs 20; the cost per epoch is constant)
@@ -12,9 +13,10 @@
  *   gru16        echo 10, GRU 16 units, 1 epoch
  * Run by bench/run.ts (see bench/ours/harness.ts).
  */
+import type { RecurrentModel } from "../../src/index";
 import { type Lab, main, num } from "./harness";
 
-function section(echoStep: number, make: (lab: Lab) => ReturnType<Lab["reluRnn"]> | ReturnType<Lab["lstm"]> | ReturnType<Lab["gru"]>, defaultEpochs: number) {
+function section(echoStep: number, make: (lab: Lab) => RecurrentModel, defaultEpochs: number) {
   return (lab: Lab, options: Record<string, string | number>) => {
     const epochs = num(options, "epochs", defaultEpochs);
     const seriesLength = num(options, "length", 20000);

@@ -75,8 +75,8 @@ export function gradientReachRows(curves: readonly GradientReachCurve[]): { rows
     return { ...c, values };
   });
   const positive = checked.flatMap((c) => Array.from(c.values as ArrayLike<number>).filter((v) => v > 0));
-  const lo = positive.length ? 10 ** Math.floor(Math.log10(Math.min(...positive))) : 1e-12;
-  const hi = positive.length ? 10 ** Math.ceil(Math.log10(Math.max(...positive))) : 1;
+  const lo = positive.length ? Number(`1e${Math.floor(Math.log10(Math.min(...positive)))}`) : 1e-12;
+  const hi = positive.length ? Number(`1e${Math.ceil(Math.log10(Math.max(...positive)))}`) : 1;
   const rows = checked.flatMap((c) =>
     Array.from({ length: steps }, (_, k): GradientReachRow => {
       const value = c.values[k];
@@ -103,7 +103,8 @@ export function gradientReachExplorer(options: GradientReachExplorerOptions): To
   const ratio = '‖∂ℓ_T/∂h_{T−k}‖ / ‖∂ℓ_T/∂h_T‖';
   const color = { field: 'phase', type: 'nominal', sort: phases, scale: { domain: phases, range: TAB10.slice(0, phases.length) }, legend: { title: null, orient: 'bottom' } };
   // Ticks at whole decades only, labelled 10ⁿ (Vega's log axis would label 2…9 of every decade too).
-  const decades = Array.from({ length: Math.round(Math.log10(domain[1] / domain[0])) + 1 }, (_, i) => domain[0] * 10 ** i);
+  const [e0, e1] = domain.map((d) => Math.round(Math.log10(d)));
+  const decades = Array.from({ length: e1 - e0 + 1 }, (_, i) => Number(`1e${e0 + i}`)); // exact 10ⁿ, no 10ⁿ·(1 + ε)
   const axis = { grid: false, values: decades, labelExpr: powerOfTenLabelExpr(decades, 'superscript') };
   const y = { field: 'shown', type: 'quantitative', scale: { type: 'log', domain, nice: false }, axis, title: ratio };
   const tooltip = [
