@@ -29,9 +29,6 @@ export function checkGradKeys(owner: string, params: ParamSet, grads: ParamSet):
   }
 }
 
-// Re-exported so optimisers and loops import their option check from one place.
-export { rejectUnknownOptions } from "../options";
-
 /** Global L2 norm over every gradient. */
 export function gradNorm(grads: ParamSet): number {
   let s = 0;

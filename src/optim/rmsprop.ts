@@ -4,7 +4,8 @@
  * Introduced in lab 001.
  */
 import type { ParamSet } from "../ndarray";
-import { type Optimizer, checkGradKeys, rejectUnknownOptions } from "./optimizer";
+import { type Optimizer, checkGradKeys } from "./optimizer";
+import { rejectUnknownOptions } from "../options";
 
 export interface RmsPropOptions {
   /** Learning rate (PyTorch's default 0.01; lab 001 uses 0.001). */

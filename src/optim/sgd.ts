@@ -4,7 +4,8 @@
  * Introduced in lab 000 (plain SGD) and lab 002 (momentum + Tikhonov).
  */
 import type { ParamSet } from "../ndarray";
-import { type Optimizer, checkGradKeys, rejectUnknownOptions } from "./optimizer";
+import { type Optimizer, checkGradKeys } from "./optimizer";
+import { rejectUnknownOptions } from "../options";
 
 export interface SgdOptions {
   /** Learning rate (required: every lab sets its own). */
