@@ -24,7 +24,10 @@ const data = (lab: Lab, which: Which) =>
 /** The notebook's training cell: the recorder's step and onEpochEnd given to lab.train. Setup (untimed) returns the training. */
 function prepareRun(lab: Lab, which: Which, epochs: number) {
   const signal = data(lab, which);
-  const model = lab.ssnn({ name: `SSNN, ${which}`, seed: 0 });
+  // As the notebook: one generator draws the sine net, then the harmonics net.
+  const rng = new lab.NumpyRandom(0);
+  if (which === "harmonics") lab.ssnn({ rng });
+  const model = lab.ssnn({ name: `SSNN, ${which}`, rng });
   const run = lab.recordSsnnRun(model, signal, { rollOutLength: PLOT_SIZE });
   const trainIt = async () => {
     await lab.train({
