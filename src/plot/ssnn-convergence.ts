@@ -16,26 +16,13 @@ import { hconcat, vconcat, withTitle } from "./compose";
 import { roundSignificant } from "../options";
 import { lineChart } from "./lines";
 import { decadeTicks, epochTicks } from "./ticks";
+import { EMBED_OPTIONS, IN_BROWSER } from "./explorable";
 
 type Json = Record<string, unknown>;
 
 /** The epoch parameter's name in the explorer's expressions. */
 const EPOCH = "epoch";
 
-/**
- * vega-embed options the explorer carries (JupyterLab reads them from `usermeta.embedOptions`): the
- * "…" menu keeps "save as SVG/PNG" and drops the links to the online editor and the source views,
- * which need the network. The same as lab 003's explorables (EMBED_OPTIONS of src/plot/explorable.ts
- * on its branch; import it from there once both are in).
- */
-const EMBED_OPTIONS = { actions: { export: true, source: false, compiled: false, editor: false } };
-
-/**
- * True only where a browser draws the chart (Vega's `screen()` is {} in Node): the hover layers
- * filter on it, so the static fallback rendered in Node has none of their invisible items and
- * draws exactly what the GIF's last frame draws. The same expression as lab 003's IN_BROWSER.
- */
-const IN_BROWSER = "isDefined(screen().width)";
 
 function checkEpoch(where: string, run: SsnnRun, epoch: number): void {
   if (!Number.isInteger(epoch) || epoch < 0 || epoch >= run.epochs) {
@@ -69,6 +56,8 @@ function framePanels(run: SsnnRun, epoch: number) {
       yDomain: [-limit, limit],
       xTicks: [0, Math.round(plotSize / 2), plotSize - 1],
       yTicks: [-yTick, 0, yTick],
+      // A GIF frame, and the single view the explorer layers its own slider and hover onto.
+      interactive: false,
     }),
     "Output over time",
   );
@@ -83,6 +72,7 @@ function framePanels(run: SsnnRun, epoch: number) {
       yScale: "log",
       yDomain: lossRange,
       yTicks: decadeTicks(lossRange),
+      interactive: false,
     }),
     "Loss over epoch",
   );
