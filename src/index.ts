@@ -1,35 +1,37 @@
 /**
  * bptt-lab: the public surface the notebooks import (compiled to dist/ for tslab:
- * `import * as lab from "../dist"`). Ordered like the flow of the labs:
- * data → models → BPTT → optimisers → training → plots → rendering → notebook display.
+ * `import * as lab from "../dist"`), ordered by layer as src/ is (CONTRIBUTING.md):
+ * base → datasets → models → optimisers → training → BPTT tools → plots → rendering → notebook.
+ * Each thing is exported once, under one name; helpers the library uses internally are not exported.
  */
-export * from "./ndarray";
+// ---- base: arrays, random numbers, backends, progress
+export {
+  ndarray, wrapArray, fromRows, toRows, assertRank, assertShape, pairwiseSum, rowSums, linspace, logspace, formatArray,
+} from "./ndarray";
+export type { NdArray, ParamSet, FormatOptions } from "./ndarray";
 export * from "./random";
 export * from "./backend";
 export * from "./progress-sink";
-export type { Model, LossAndGradients, Tf } from "./models/model";
 
 // ---- data
-export * from "./datasets/bit-sums";
-// lab 000 datasets:
-export * from "./datasets/sine";
-// lab 001 datasets:
-export * from "./datasets/echo";
-// lab 002 datasets:
-export * from "./datasets/ecg5000";
-export * from "./datasets/mini-batches";
+export * from "./datasets/bit-sums"; // labs 003, 004
+export * from "./datasets/sine"; // lab 000
+export * from "./datasets/echo"; // lab 001
+export * from "./datasets/ecg5000"; // lab 002
+export * from "./datasets/mini-batches"; // lab 002
 
-// ---- models (one namespace per model: lab.linearRnn.forwardStates, …)
+// ---- models: the one contract, then one model per lab with its reference BPTT
+export type { Model, LossAndGradients, Tf } from "./models/model";
+// labs 003, 004 (a namespace: its mseLoss is the linear RNN's, not lab 002's)
 export * as linearRnn from "./models/linear-rnn";
 export { LinearRnn } from "./models/linear-rnn";
 export type { LinearRnnParams, LinearRnnBatch } from "./models/linear-rnn";
-// lab 000 models:
+// lab 000
 export { ssnn, ssnnForward, ssnnBptt, ssnnLastOutputLoss, ssnnSizes, ssnnRollOut, observabilityMatrix, observabilityDeterminant } from "./models/ssnn";
 export type { Ssnn, SsnnParams, SsnnBatch, SsnnOptions, SsnnSizes, SsnnForward, SsnnGradients, SsnnLastOutputLoss, RollOutOptions } from "./models/ssnn";
 export { recordSsnnRun, describeSsnnRun, compareRollOutWindows } from "./models/ssnn-run";
 export type { SsnnRun, RecordSsnnRunOptions, RollOutWindows } from "./models/ssnn-run";
-export * as linalg from "./models/linear-algebra";
-// lab 001 models:
+// lab 001
 export { reluRnn, reluCell } from "./models/relu-rnn";
 export { lstm, lstmCell } from "./models/lstm";
 export { gru, gruCell } from "./models/gru";
@@ -40,8 +42,7 @@ export { RecurrentNet } from "./models/recurrent-stack";
 export type { RecurrentNetOptions, RecurrentState, RecurrentCell, ChunkForward, ChunkBackward } from "./models/recurrent-stack";
 export type { ReferenceBptt } from "./models/recurrent-stack-reference";
 export * as losses from "./models/losses";
-// lab 002 models:
-export * as vanillaRnn from "./models/vanilla-rnn";
+// lab 002
 export { VanillaRnn } from "./models/vanilla-rnn";
 export type { VanillaRnnOptions, VanillaRnnConfig, VanillaRnnBatch, GradientResult, Evaluation, RnnStats } from "./models/vanilla-rnn";
 export { vanillaRnnReferenceBptt, vanillaRnnReferenceForward } from "./models/vanilla-rnn-reference";
@@ -49,29 +50,27 @@ export { mseLoss, accuracy, predictedClasses } from "./models/vanilla-rnn-metric
 export { compareLossAndGradients, formatAgreement } from "./models/compare-gradients";
 export type { Agreement } from "./models/compare-gradients";
 
-// ---- BPTT tools
+// ---- optimisers (one Optimizer contract)
+export type { Optimizer } from "./optim/optimizer";
+export { gradNorm, clipGradNorm } from "./optim/optimizer";
+export * from "./optim/sgd";
+export * from "./optim/rmsprop";
+export * from "./optim/rprop";
+
+// ---- training: the one loop
+export * from "./train";
+
+// ---- BPTT tools: gradient checks, truncated BPTT, loss surfaces, gradient reach, parallel runs
 export * from "./bptt/grad-check";
-export * from "./bptt/loss-surface";
-// lab 001 BPTT tools (truncated BPTT):
 export * from "./bptt/truncated";
+export * from "./bptt/loss-surface";
 export * from "./bptt/gradient-reach";
-// independent runs on several threads (issue 7):
 export { trainAndTestInParallel, ParallelRunError } from "./bptt/parallel";
 export type { ParallelRunSpec, ParallelRunResult, ParallelOptions } from "./bptt/parallel";
 
-// ---- optimisers
-export * from "./optim/optimizer";
-export * from "./optim/rprop";
-export * from "./optim/sgd";
-export * from "./optim/rmsprop";
-
-// ---- training
-export * from "./train";
-
-// ---- plots, rendering, notebook display
+// ---- plots (pure Vega-Lite specs), rendering, notebook display
 export * from "./plot";
 export * from "./render";
 export * from "./notebook";
-// key numbers for results/index.html (issue 6):
 export { summary, SUMMARY_MIME } from "./notebook/summary";
 export type { SummaryValue, SummaryData, SummaryOptions } from "./notebook/summary";

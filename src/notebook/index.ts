@@ -3,9 +3,9 @@
  */
 export {
   show, showGif, showMarkdown, showHtml, createDisplay, displayBundle, describeSpec,
-  inNotebook, setDisplayWriter, currentDisplayWriter, VEGA_LITE_MIME,
+  inNotebook, VEGA_LITE_MIME,
 } from './display';
-export type { ShowOptions, ShowGifOptions, UpdatableDisplay, MimeBundle, DisplayMessage, DisplayWriter } from './display';
+export type { ShowOptions, ShowGifOptions, UpdatableDisplay, MimeBundle, DisplayMessage } from './display';
 export { progress, formatDuration, formatNumber } from './progress';
 export type { Progress, ProgressOptions, ProgressInfo } from './progress';
 

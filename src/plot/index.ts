@@ -11,7 +11,7 @@ export { EMBED_OPTIONS, withEmbedOptions } from './explorable';
 export type { SurfaceMarker, SurfacePanelInfo, TrajectoryInfo } from './explorable';
 export { lossSurfaceChart, lossSurfaceFigure, DEFAULT_SURFACE_LEVELS, STAR_SHAPE, TRAJECTORY_DATASET, ITERATION_PARAM } from './surface';
 export type { LossSurfaceChartOptions, LossSurfaceFigureOptions, SurfacePoint, SurfaceTrajectory } from './surface';
-export { levelRegions, logLevels, flattenGrid } from './contours';
+export { levelRegions, logLevels } from './contours';
 export type { SurfaceGrid, LevelSpec, LevelRegion, Polygon, Ring } from './contours';
 export { hconcat, vconcat, layer, withTitle } from './compose';
 export type { ConcatOptions, TitleInput } from './compose';
