@@ -10,6 +10,7 @@ import { injectParameters, parseParamArg, resolveParameters } from "./runner/par
 import { Progress } from "./runner/progress";
 import { runNotebook, type NotebookJob, type NotebookResult } from "./runner/run";
 import { statusText } from "./runner/html";
+import { ResultsStore } from "./site/results-store";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -19,10 +20,15 @@ const USAGE = `Usage: npm run notebooks -- [options] [notebook.ipynb | folder ..
 Runs each notebook on the tslab engine in a worker process whose working folder is the
 notebook's folder (as in JupyterLab), and writes to the output folder:
   <name>.ipynb   the executed notebook (saved after every cell)
-  <name>.html    a self-contained page of it
+  <name>.html    a page of it (its figures and assets/ beside it)
   <name>/figure-<cell>-<k>.{svg,png,gif,jpg}   every image output
   index.html     all notebooks run into this folder, with status and headline figure
+  index.json     the manifest: what each notebook ran (preset, parameters, source hash)
+  assets/        vega, vega-lite, KaTeX and the pages' script, so the pages work offline
 Without paths, runs notebooks/*.ipynb in name order.
+The results of a full run (no --preset, no --param) that ran through are replaced only by
+another full run that runs through: a --preset or --param run over them is refused, and a
+full run over them writes into <out>/.partial/ until its notebook has run through.
 
 Options:
   --out DIR               output folder (default: results/ of the project)
@@ -168,6 +174,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const jobs = prepareJobs(cli);
+  const store = new ResultsStore(cli.outDir);
+  store.refuseOverwrites(jobs);
   fs.mkdirSync(cli.outDir, { recursive: true });
   const progress = new Progress({ out: process.stdout, err: process.stderr, verbose: cli.verbose });
 
@@ -186,11 +194,13 @@ async function main(): Promise<number> {
   for (const job of jobs) {
     if (interrupt.signal.aborted) break;
     const result = await runNotebook(job, {
-      outDir: cli.outDir,
+      outDir: store.outDirFor(job),
       cellTimeoutMs: cli.cellTimeoutMs,
       progress,
       interrupt: interrupt.signal,
     });
+    const kept = store.finish(job, result.status);
+    if (kept) progress.error(kept);
     results.push([job, result]);
     if (result.status === "failed" && !cli.keepGoing) break;
   }
