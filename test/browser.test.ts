@@ -11,7 +11,7 @@
 // - the math is KaTeX's HTML in KaTeX's own fonts, and no display equation has a scroll bar;
 // - every explorable reacts: each input bound to a Vega-Lite parameter (slider, dropdown, radio,
 //   checkbox) and each legend bound to a selection changes the drawn scene when moved;
-// - the live RProp explorable (usermeta.bpttLab, scripts/site/explorable.ts): a click on either panel
+// - the live RProp explorable (usermeta.bpttLab.liveRprop, scripts/site/explorable.ts): a click on either panel
 //   runs RProp and gradient descent from the clicked point, whose ends equal what the library
 //   computes in Node from the same start, and the paths are drawn.
 // Full-page screenshots go to <tmp>/bptt-browser-check/<site>/screenshots/<page>.png.
@@ -208,6 +208,8 @@ interface OpenedPage {
 
 async function openPage(browser: Browser, file: string): Promise<OpenedPage> {
   const page = await browser.context.newPage();
+  // Playwright's 30 s default is short for a long page on a loaded 2-core machine; a hang still ends.
+  page.setDefaultTimeout(180_000);
   const problems: string[] = [];
   const warnings: string[] = [];
   page.on("console", (message) => {
@@ -252,7 +254,8 @@ const EXERCISE_CONTROLS = `(async () => {
   };
   for (const chart of (window.bpttLab ? window.bpttLab.charts : [])) {
     const id = chart.figure.id;
-    const bound = walk(chart.spec, []);
+    // A parameter that several panels declare is one control.
+    const bound = walk(chart.spec, []).filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i);
     const scene = async () => { await chart.view.runAsync(); return chart.view.toSVG(); };
     for (const param of bound.filter((p) => p.bind !== "legend")) {
       const control = param.name + " (" + (param.bind.input || "input") + ")";
@@ -471,7 +474,7 @@ else describe("results site in Chromium", () => {
     for (const name of site.pages.filter((n) => n !== "index")) {
       const file = path.join(site.dir, `${name}.html`);
       // Decided when the page exists: the marker is in the page's spec scripts.
-      const marked = () => fs.existsSync(file) && fs.readFileSync(file, "utf8").includes('"bpttLab":{"explorable":"live-rprop"');
+      const marked = () => fs.existsSync(file) && fs.readFileSync(file, "utf8").includes('"liveRprop":{');
       test(`${site.label}/${name}.html: a click on a live RProp surface draws the library's paths from the clicked point`, async (t) => {
         if (!marked()) {
           assert.notEqual(site.label, "fixtures", "the fixture's loss surface carries the live-rprop marker");

@@ -147,14 +147,15 @@ test("a page draws each chart from its spec, with the static figure file as fall
 
 test("the live explorable's marker is checked field by field, in one line naming the fix", () => {
   const good = {
-    explorable: "live-rprop", model: "linear-rnn", batch: { x: [[1, 0], [0, 1]], y: [1, 1] },
+    model: "linear-rnn", batch: { x: [[1, 0], [0, 1]], y: [1, 1] },
     rprop: { initialStep: 0.003 }, iterations: 3, gradientDescent: { lr: 0.001 },
   };
-  assert.deepEqual(explorableMarker({ usermeta: { bpttLab: good } }), good);
+  assert.deepEqual(explorableMarker({ usermeta: { bpttLab: { liveRprop: good } } }), good);
   assert.equal(explorableMarker({ mark: "point" }), undefined);
-  assert.equal(explorableMarker({ usermeta: { embedOptions: { actions: false } } }), undefined);
-  const bad = (change: object) => () => explorableMarker({ usermeta: { bpttLab: { ...good, ...change } } });
-  assert.throws(bad({ explorable: "slider" }), /usermeta\.bpttLab\.explorable must be "live-rprop"/);
+  // What else the plot builders record under bpttLab is theirs, not a live explorable.
+  assert.equal(explorableMarker({ usermeta: { embedOptions: { actions: false }, bpttLab: { explorable: "loss-surface", panels: [] } } }), undefined);
+  const bad = (change: object) => () => explorableMarker({ usermeta: { bpttLab: { liveRprop: { ...good, ...change } } } });
+  assert.throws(bad({ model: "lstm" }), /usermeta\.bpttLab\.liveRprop\.model must be "linear-rnn"/);
   assert.throws(bad({ batch: { x: [[1, 0], [1]], y: [1, 1] } }), /batch\.x: every row must have 2 steps/);
   assert.throws(bad({ batch: { x: [[1, 0]], y: [1, 1] } }), /batch\.y must hold one finite target per row of batch\.x \(1\)/);
   assert.throws(bad({ gradientDescent: { lr: 0 } }), /gradientDescent must be \{lr: a positive number\}/);

@@ -1,27 +1,29 @@
 // The marker that turns a chart of the results site into a live explorable: a Vega-Lite spec whose
-// `usermeta.bpttLab` holds one of the objects below. Vega-Lite, Vega and JupyterLab ignore
+// `usermeta.bpttLab.liveRprop` holds the object below. Vega-Lite, Vega and JupyterLab ignore
 // `usermeta`, so a marked chart draws as before everywhere else; the site's page script
-// (scripts/site/page.ts) reads it and wires the explorable in. Read by the page (in the browser) and
-// by the tests (in Node), so this file imports nothing.
+// (scripts/site/page.ts) reads it and wires the explorable in. The rest of `usermeta.bpttLab` (what
+// the plot builders record there, e.g. a loss surface's panels) is theirs: only `liveRprop` is read
+// here. Read by the page (in the browser) and by the tests (in Node), so this file imports nothing.
 //
-// The one explorable so far, "live-rprop" (labs 003 and 004): a click on the loss surface runs the
-// library's RProp, and plain gradient descent for contrast, from the clicked (w_x, w_rec), in the
-// page (scripts/site/live-rprop.ts), and draws both paths on every panel of the figure. A notebook
-// marks its loss-surface figure like this (X the [batch, time] inputs, t the targets):
+// The one live explorable so far (labs 003 and 004): a click on the loss surface runs the library's
+// RProp, and plain gradient descent for contrast, from the clicked (w_x, w_rec), in the page
+// (scripts/site/live-rprop.ts), and draws both paths on every panel of the figure. A notebook marks
+// its loss-surface figure like this (X the [batch, time] inputs, t the targets):
 //
 //   const figure = lab.lossSurfaceFigure({ ... });
-//   await lab.show({ ...figure, usermeta: { bpttLab: {
-//     explorable: "live-rprop", model: "linear-rnn",
+//   const usermeta = (figure.usermeta ?? {}) as { bpttLab?: object };
+//   await lab.show({ ...figure, usermeta: { ...usermeta, bpttLab: { ...usermeta.bpttLab, liveRprop: {
+//     model: "linear-rnn",
 //     batch: { x: lab.toRows(X), y: Array.from(t) },
 //     rprop: { etaPlus: 1.2, etaMinus: 0.5, initialStep: 0.003, initialSign: { wx: -1, wRec: 1 } },
 //     iterations: nbOfIters, gradientDescent: { lr: 0.001 }, start: [-2, 2],
-//   } } }, { fallback: "png" });
+//   } } } }, { fallback: "png" });
 
-/** Where the marker sits in a spec: spec.usermeta[USERMETA_KEY]. */
+/** Where the marker sits in a spec: spec.usermeta[USERMETA_KEY][LIVE_RPROP_KEY]. */
 export const USERMETA_KEY = "bpttLab";
+export const LIVE_RPROP_KEY = "liveRprop";
 
 export interface LiveRpropMarker {
-  explorable: "live-rprop";
   /** The model whose loss the surface shows; the two-weight linear RNN of labs 003/004. */
   model: "linear-rnn";
   /** The training batch: x [batch, time] as rows of inputs, y [batch] targets. */
@@ -38,7 +40,7 @@ export interface LiveRpropMarker {
 
 export type ExplorableMarker = LiveRpropMarker;
 
-const LIVE_RPROP_KEYS = ["explorable", "model", "batch", "rprop", "iterations", "gradientDescent", "start"];
+const LIVE_RPROP_KEYS = ["model", "batch", "rprop", "iterations", "gradientDescent", "start"];
 
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
@@ -56,16 +58,14 @@ function describe(v: unknown): string {
  */
 export function explorableMarker(spec: unknown): ExplorableMarker | undefined {
   const usermeta = (spec as { usermeta?: unknown } | null)?.usermeta;
-  const marker = (usermeta as Record<string, unknown> | undefined)?.[USERMETA_KEY];
+  const ours = (usermeta as Record<string, unknown> | undefined)?.[USERMETA_KEY];
+  const marker = (ours as Record<string, unknown> | undefined)?.[LIVE_RPROP_KEY];
   if (marker === undefined) return undefined;
-  const where = `usermeta.${USERMETA_KEY}`;
+  const where = `usermeta.${USERMETA_KEY}.${LIVE_RPROP_KEY}`;
   if (marker === null || typeof marker !== "object" || Array.isArray(marker)) {
-    throw new TypeError(`${where} must be an object like {explorable: "live-rprop", ...}, got ${describe(marker)}`);
+    throw new TypeError(`${where} must be an object like {model: "linear-rnn", batch, rprop, ...}, got ${describe(marker)}`);
   }
   const m = marker as Record<string, unknown>;
-  if (m.explorable !== "live-rprop") {
-    throw new TypeError(`${where}.explorable must be "live-rprop" (the only explorable the site knows), got ${describe(m.explorable)}`);
-  }
   for (const key of Object.keys(m)) {
     if (!LIVE_RPROP_KEYS.includes(key)) throw new TypeError(`${where}: unknown field ${key}; fields are ${LIVE_RPROP_KEYS.join(", ")}`);
   }
