@@ -13,6 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError, type JsonObject } from "./runner/notebook";
 import type { NotebookJob, NotebookResult } from "./runner/run";
+import type { ResultsStore as ResultsStoreType } from "./site/results-store";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -25,10 +26,15 @@ A lab is a notebook's number (003), its name (003-linear-rnn-sum-of-bits), a pat
 Runs each notebook on the tslab engine in a worker process whose working folder is the
 notebook's folder (as in JupyterLab), and writes to the output folder:
   <name>.ipynb   the executed notebook (saved after every cell)
-  <name>.html    a self-contained page of it
+  <name>.html    a page of it (its figures and assets/ beside it)
   <name>/figure-<cell>-<k>.{svg,png,gif,jpg}   every image output
   index.html     all notebooks run into this folder, with status and headline figure
 Without labs, runs notebooks/*.ipynb in name order.
+  index.json     the manifest: what each notebook ran (preset, parameters, source hash)
+  assets/        vega, vega-lite, KaTeX and the pages' script, so the pages work offline
+The results of a full run (no --preset, no --param) that ran through are replaced only by
+another full run that runs through: a --preset or --param run over them is refused, and a
+full run over them writes into <out>/.partial/ until its notebook has run through.
 
 Options:
   --out DIR               output folder (default: results/ of the project)
@@ -236,6 +242,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const jobs = await prepareJobs(cli);
+  const { ResultsStore } = await import("./site/results-store");
+  const store: ResultsStoreType = new ResultsStore(cli.outDir);
+  store.refuseOverwrites(jobs);
   if (cli.build) buildLibrary();
   const { Progress } = await import("./runner/progress");
   const { runNotebook } = await import("./runner/run");
@@ -258,11 +267,13 @@ async function main(): Promise<number> {
   for (const job of jobs) {
     if (interrupt.signal.aborted) break;
     const result = await runNotebook(job, {
-      outDir: cli.outDir,
+      outDir: store.outDirFor(job),
       cellTimeoutMs: cli.cellTimeoutMs,
       progress,
       interrupt: interrupt.signal,
     });
+    const kept = store.finish(job, result.status);
+    if (kept) progress.error(kept);
     results.push([job, result]);
     if (result.status === "failed" && !cli.keepGoing) break;
   }

@@ -1,6 +1,9 @@
-// The static, self-contained HTML page of an executed notebook (results/<name>.html), written by
-// scripts/run-notebooks.ts: no network at view time, so no scripts, fonts or CDN links; images
-// are inlined; math is MathML.
+// The HTML page of an executed notebook (results/<name>.html), written by scripts/run-notebooks.ts.
+// It needs no network at view time and works from file://: the charts are drawn live from their
+// Vega-Lite specs by vega and vega-lite from <out>/assets/ (scripts/site/page.ts), with the static
+// SVG/PNG the notebook sent as the fallback without scripts; images are the figure files beside the
+// page (<name>/figure-*, each stored once: figures.ts); math is KaTeX's HTML with its stylesheet and
+// fonts from <out>/assets/katex/ (markdown.ts).
 import {
   IMAGE_MIMES,
   dataString,
@@ -12,6 +15,8 @@ import {
 } from "./notebook";
 import { renderMarkdown } from "./markdown";
 import { formatDuration } from "./progress";
+import { figureFiles, type FigureFile } from "./figures";
+import { ASSET_URLS } from "../site/assets";
 
 export type RunStatus = "ok" | "failed" | "interrupted";
 
@@ -120,7 +125,19 @@ table.summary td { font-variant-numeric: tabular-nums; font-weight: 600; }
 .not-run .source { opacity: .6; }
 .note { color: var(--muted); font-style: italic; }
 .markdown img { display: block; margin: 8px 0; }
-math[display="block"] { margin: 12px 0; overflow-x: auto; }
+/* A display equation wider than the column scrolls inside its own box (never the page); the box
+   is as tall as the formula, so no vertical scroll bar appears beside it. */
+.katex-display { overflow-x: auto; overflow-y: hidden; margin: 0.5em 0; padding: 0.5em 0; }
+.chart { margin: 6px 0; max-width: 100%; overflow-x: auto; }
+.chart.live .chart-static { display: none; }
+.chart-live:empty { display: none; }
+.chart .vega-bindings { font-size: 14px; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+.chart .vega-bind-name { margin-right: 6px; }
+.chart.explorable .chart-live svg { cursor: crosshair; }
+.explorable-status { font-size: 14px; margin: 4px 0; max-width: 80ch; }
+.explorable-status .swatch { display: inline-block; width: 18px; height: 4px; margin: 0 4px 3px 0; vertical-align: middle; }
+.explorable-status .swatch.rprop { background: #fff; outline: 1px solid #555; }
+.explorable-status .swatch.gd { background: #ff7f0e; }
 `;
 
 function imageSize(metadata: JsonObject, mime: string): string {
@@ -132,8 +149,48 @@ function imageSize(metadata: JsonObject, mime: string): string {
   );
 }
 
-/** The richest static representation of a MIME bundle; interactive ones (vega-lite) are skipped. */
-function renderBundle(data: JsonObject, metadata: JsonObject): string {
+/** The MIME type of a Vega-Lite chart (VEGA_LITE_MIME of src/notebook/display.ts). */
+export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
+
+/** What the page knows about an output beyond its bundle. */
+interface OutputContext {
+  /** The output's image representations as files beside the page (figures.ts), richest first. */
+  figures: FigureFile[];
+  /** The chart's element id: chart-<cell>-<k>. */
+  chartId: string;
+}
+
+/** JSON inside <script type="application/json">: "<" escaped, so no "</script>" can end it early. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function staticImage(data: JsonObject, metadata: JsonObject, figures: FigureFile[], className: string, alt: string): string | undefined {
+  for (const mime of IMAGE_MIMES) {
+    const value = dataString(data[mime]);
+    if (value === undefined) continue;
+    const file = figures.find((f) => f.mime === mime);
+    const src = file ? encodeURI(file.file) : `data:${mime};base64,${mime === "image/svg+xml" ? Buffer.from(value).toString("base64") : value.replace(/\s/g, "")}`;
+    return `<img class="${className}" src="${src}"${imageSize(metadata, mime)} alt="${escapeHtml(alt)}">`;
+  }
+  return undefined;
+}
+
+/**
+ * A Vega-Lite chart: drawn live by the page script from the spec, the static image shown until then
+ * and in its place when scripts are off or the chart cannot be drawn.
+ */
+function renderChart(data: JsonObject, metadata: JsonObject, context: OutputContext): string {
+  const alt = dataString(data["text/plain"]) ?? "chart";
+  const fallback = staticImage(data, metadata, context.figures, "chart-static", alt) ?? `<p class="note chart-static">(${escapeHtml(alt)}: drawn by the page script)</p>`;
+  return (
+    `<figure class="chart" id="${context.chartId}"><div class="chart-live"></div>${fallback}` +
+    `<script type="application/json" class="chart-spec">${scriptJson(data[VEGA_LITE_MIME])}</script></figure>`
+  );
+}
+
+/** The richest representation of a MIME bundle the page can show. */
+function renderBundle(data: JsonObject, metadata: JsonObject, context: OutputContext): string {
   const keyNumbers = summaryEntries(data[SUMMARY_MIME]);
   if (keyNumbers) {
     const rows = keyNumbers.map((k) => `<tr><th>${escapeHtml(k.name)}</th><td>${escapeHtml(k.text)}</td></tr>`).join("");
@@ -141,14 +198,10 @@ function renderBundle(data: JsonObject, metadata: JsonObject): string {
     const caption = escapeHtml(typeof title === "string" ? title : "Key numbers");
     return `<table class="summary"><caption>${caption}</caption>${rows}</table>`;
   }
-  for (const mime of IMAGE_MIMES) {
-    const value = dataString(data[mime]);
-    if (value === undefined) continue;
-    if (mime === "image/svg+xml") {
-      return `<div class="image">${value.replace(/<\?xml[^>]*\?>/g, "").replace(/<!DOCTYPE[^>]*>/gi, "")}</div>`;
-    }
-    return `<div class="image"><img src="data:${mime};base64,${value.replace(/\s/g, "")}"${imageSize(metadata, mime)} alt=""></div>`;
-  }
+  const spec = data[VEGA_LITE_MIME];
+  if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) return renderChart(data, metadata, context);
+  const image = staticImage(data, metadata, context.figures, "figure", dataString(data["text/plain"]) ?? "");
+  if (image !== undefined) return `<div class="image">${image}</div>`;
   const html = dataString(data["text/html"]);
   if (html !== undefined) return `<div class="html">${html}</div>`;
   const markdown = dataString(data["text/markdown"]) ?? dataString(data["text/latex"]);
@@ -159,13 +212,13 @@ function renderBundle(data: JsonObject, metadata: JsonObject): string {
   return `<p class="note">(${escapeHtml(kinds)} output with no static representation)</p>`;
 }
 
-function renderOutput(output: Output): string {
+function renderOutput(output: Output, context: OutputContext): string {
   switch (output.output_type) {
     case "stream":
       return `<pre class="stream ${output.name}">${codeLines(stripAnsi(joinSource(output.text)))}</pre>`;
     case "display_data":
     case "execute_result":
-      return renderBundle(output.data, output.metadata ?? {});
+      return renderBundle(output.data, output.metadata ?? {}, context);
     case "error":
       return (
         `<div class="error"><div class="ename">${escapeHtml(`${output.ename}: ${output.evalue}`)}</div>` +
@@ -194,7 +247,7 @@ function codeLines(source: string): string {
     .join("");
 }
 
-function renderCell(cell: Cell, number: number, notebookDir: string): string {
+function renderCell(cell: Cell, number: number, notebookDir: string, figures: Map<Output, FigureFile[]>): string {
   const source = joinSource(cell.source);
   if (cell.cell_type === "markdown") {
     const body = renderMarkdown(source, { attachments: cell.attachments, baseDir: notebookDir });
@@ -208,7 +261,13 @@ function renderCell(cell: Cell, number: number, notebookDir: string): string {
   const head =
     `<div class="cell-head"><span>[${ran ? cell.execution_count : " "}]</span><span>cell ${number}</span>` +
     `<span class="dur">${ran ? (duration === undefined ? "" : formatDuration(duration)) : "not run"}</span></div>`;
-  const outputs = cell.outputs.length ? `<div class="outputs">${cell.outputs.map(renderOutput).join("\n")}</div>` : "";
+  let charts = 0;
+  const rendered = cell.outputs.map((output) => {
+    const isChart = (output.output_type === "display_data" || output.output_type === "execute_result") && output.data[VEGA_LITE_MIME] !== undefined;
+    if (isChart) charts += 1;
+    return renderOutput(output, { figures: figures.get(output) ?? [], chartId: `chart-${number}-${charts}` });
+  });
+  const outputs = rendered.length ? `<div class="outputs">${rendered.join("\n")}</div>` : "";
   return (
     `<section class="cell code${ran ? "" : " not-run"}" id="cell-${number}">${head}` +
     `<pre class="source"><code class="language-typescript">${codeLines(source)}</code></pre>${outputs}</section>`
@@ -248,13 +307,20 @@ export function renderNotebookPage({ nb, name, title, notebookDir, run }: Notebo
   const keyLine = keys.length
     ? `<div class="run-keys">${keys.map((k) => `<span>${escapeHtml(k.name)} <strong>${escapeHtml(k.text)}</strong></span>`).join("")}</div>`
     : "";
-  const cells = nb.cells.map((cell, i) => renderCell(cell, i + 1, notebookDir)).join("\n");
+  const figures = figureFiles(nb, name);
+  const cells = nb.cells.map((cell, i) => renderCell(cell, i + 1, notebookDir, figures)).join("\n");
+  const hasCharts = cells.includes('<figure class="chart"');
+  // Scripts at the end: the text and the static figures show before vega has loaded.
+  const scripts = hasCharts
+    ? [ASSET_URLS.vega, ASSET_URLS.vegaLite, ASSET_URLS.site].map((src) => `<script src="${src}"></script>`).join("\n")
+    : "";
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${ASSET_URLS.katexCss}">
 <style>${BASE_CSS}${PAGE_CSS}</style>
 </head>
 <body>
@@ -263,6 +329,7 @@ export function renderNotebookPage({ nb, name, title, notebookDir, run }: Notebo
 <div class="run ${run.status}">${facts.join(" · ")}${keyLine}</div>
 ${cells}
 </main>
+${scripts}
 </body>
 </html>
 `;

@@ -2,12 +2,15 @@
 // after each notebook: one card per lab with its headline figure (the first image output), status,
 // run time, preset and key numbers (what the notebook passed to lab.summary, src/notebook/summary.ts),
 // linking the lab's page and executed notebook. The manifest keeps notebooks of earlier runs listed
-// while their results are still in the folder.
+// while their results are still in the folder, and records what each ran: preset, parameters and
+// the hash of its source (scripts/site/results-store.ts), which the tracked results are checked
+// against. Also refreshes the pages' assets (scripts/site/assets.ts).
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic, type JsonObject, type Notebook } from "./notebook";
 import { BASE_CSS, escapeHtml, keyNumbersOf, statusText, type KeyNumber, type RunStatus } from "./html";
 import { formatDuration } from "./progress";
+import { writeSiteAssets } from "../site/assets";
 
 export interface IndexEntry {
   name: string;
@@ -22,6 +25,10 @@ export interface IndexEntry {
   keyNumbers?: KeyNumber[];
   /** The preset it ran with, read from the executed notebook by updateIndex. */
   preset?: string;
+  /** The --param values it ran with (none: the notebook's own), read from the executed notebook by updateIndex. */
+  parameters?: JsonObject;
+  /** notebookSourceHash of the source it ran (scripts/site/results-store.ts). */
+  sourceHash?: string;
 }
 
 interface Manifest {
@@ -49,11 +56,13 @@ function readManifest(file: string): IndexEntry[] {
 
 export function updateIndex(outDir: string, entry: IndexEntry): void {
   const executed = readExecuted(outDir, entry.name);
-  const run = (executed?.metadata?.bptt_lab as JsonObject | undefined)?.run as { preset?: unknown } | undefined;
+  const run = (executed?.metadata?.bptt_lab as JsonObject | undefined)?.run as { preset?: unknown; parameters?: unknown } | undefined;
+  const parameters = run?.parameters && typeof run.parameters === "object" ? (run.parameters as JsonObject) : {};
   const complete: IndexEntry = {
     ...entry,
     keyNumbers: entry.keyNumbers ?? (executed ? keyNumbersOf(executed) : []),
     preset: entry.preset ?? (typeof run?.preset === "string" ? run.preset : undefined),
+    parameters: entry.parameters ?? parameters,
   };
   const manifestFile = path.join(outDir, "index.json");
   const entries = readManifest(manifestFile)
@@ -63,6 +72,7 @@ export function updateIndex(outDir: string, entry: IndexEntry): void {
   const manifest: Manifest = { version: 1, notebooks: entries };
   writeFileAtomic(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
   writeFileAtomic(path.join(outDir, "index.html"), renderIndex(entries));
+  writeSiteAssets(outDir);
 }
 
 const INDEX_CSS = `

@@ -1,13 +1,15 @@
 // Markdown with TeX math for the notebook pages of scripts/run-notebooks.ts (html.ts, index-page.ts):
-// marked for the markdown, katex for `$...$` / `$$...$$` as MathML, which browsers render
-// without katex's fonts or CSS, so the pages stay self-contained.
+// marked for the markdown, katex for `$...$` / `$$...$$`. KaTeX's HTML output, laid out with its own
+// stylesheet and fonts (copied beside the pages: scripts/site/assets.ts), looks the same in every
+// browser, where Chromium's MathML put a scroll bar beside each display equation; the MathML copy
+// KaTeX adds (visually hidden) is what screen readers read.
 import fs from "node:fs";
 import path from "node:path";
 import { Marked, type Token, type TokenizerAndRendererExtension, type Tokens } from "marked";
 import katex from "katex";
 
 function renderTex(tex: string, displayMode: boolean): string {
-  return katex.renderToString(tex, { displayMode, output: "mathml", throwOnError: false });
+  return katex.renderToString(tex, { displayMode, output: "htmlAndMathml", throwOnError: false });
 }
 
 interface MathToken extends Tokens.Generic {
