@@ -10,10 +10,18 @@
  * is now extended to its first tick, so both halves are labelled, as in the original.
  * Introduced in lab 003.
  */
-import type { TopLevelSpec } from 'vega-lite';
-import type { Axis } from 'vega-lite/build/src/axis';
-import { lineChart, powerOfTenLabelExpr, type LineSeries } from './lines';
-import { describe, expectFinite, expectNumberList, NumberList, rejectUnknownOptions, roundSignificant } from '../options';
+import type { TopLevelSpec } from "vega-lite";
+import type { Axis } from "vega-lite/build/src/axis";
+import { lineChart, powerOfTenLabelExpr, type LineSeries } from "./lines";
+import { withEmbedOptions } from "./explorable";
+import {
+  describe,
+  expectFinite,
+  expectNumberList,
+  NumberList,
+  rejectUnknownOptions,
+  roundSignificant,
+} from "../options";
 
 export interface GradientCurve {
   /** The point's w_x (w_in); with wRec it labels the legend "(wx, wRec)" as the original does. */
@@ -34,12 +42,12 @@ export interface GradientOverTimeOptions {
   yTicks?: NumberList;
 }
 
-const GRADIENT_OPTIONS = ['curves', 'title', 'width', 'height', 'yTicks'] as const;
+const GRADIENT_OPTIONS = ["curves", "title", "width", "height", "yTicks"] as const;
 
 /** Original title of labs 003/004, on two lines like the matplotlib figure. */
 export const GRADIENT_OVER_TIME_TITLE = [
-  'Unstability of gradient in backward propagation.',
-  '(backpropagate from left to right)',
+  "Unstability of gradient in backward propagation.",
+  "(backpropagate from left to right)",
 ] as const;
 
 /**
@@ -48,7 +56,7 @@ export const GRADIENT_OVER_TIME_TITLE = [
  * Used by notebooks 003 and 004.
  */
 export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLevelSpec {
-  const where = 'gradientOverTimeChart';
+  const where = "gradientOverTimeChart";
   rejectUnknownOptions(where, options, GRADIENT_OPTIONS);
   const curves = options?.curves;
   if (!Array.isArray(curves) || curves.length === 0) {
@@ -56,12 +64,14 @@ export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLeve
   }
   let steps = -1;
   const series: LineSeries[] = curves.map((c, i) => {
-    rejectUnknownOptions(`${where}: curves[${i}]`, c, ['wx', 'wRec', 'color', 'values']);
+    rejectUnknownOptions(`${where}: curves[${i}]`, c, ["wx", "wRec", "color", "values"]);
     expectFinite(where, `curves[${i}].wx`, c.wx);
     expectFinite(where, `curves[${i}].wRec`, c.wRec);
     const values = expectNumberList(where, `curves[${i}].values`, c.values, 2);
     if (steps !== -1 && values.length !== steps) {
-      throw new RangeError(`${where}: curves[${i}].values has ${values.length} timesteps but curves[0] has ${steps}; all curves come from the same sequences`);
+      throw new RangeError(
+        `${where}: curves[${i}].values has ${values.length} timesteps but curves[0] has ${steps}; all curves come from the same sequences`,
+      );
     }
     steps = values.length;
     const n = values.length - 1;
@@ -74,19 +84,21 @@ export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLeve
     };
   });
   const n = steps - 1;
-  const yTicks = Array.from(expectNumberList(where, 'yTicks', options.yTicks ?? [1e8, 1e6, 1e4, 1e2, 0, -1e2, -1e4, -1e6, -1e8]));
+  const yTicks = Array.from(
+    expectNumberList(where, "yTicks", options.yTicks ?? [1e8, 1e6, 1e4, 1e2, 0, -1e2, -1e4, -1e6, -1e8]),
+  );
   const spec = lineChart({
     series,
     title: options.title ?? GRADIENT_OVER_TIME_TITLE,
-    xTitle: 'timestep k',
-    yTitle: '∂ξ/∂Sₖ',
-    yScale: 'symlog',
+    xTitle: "timestep k",
+    yTitle: "∂ξ/∂Sₖ",
+    yScale: "symlog",
     width: options.width ?? 420,
     height: options.height ?? 260,
     xDomain: [0, -n],
     xTicks: Array.from({ length: n + 1 }, (_, k) => (k === 0 ? 0 : -k)), // no -0: it would print as "-0"
     yTicks,
-    legendTitle: '(w_x, w_rec)',
+    legendTitle: "(w_x, w_rec)",
     strokeWidth: 1,
   });
   const y = (spec as unknown as { encoding: { y: { scale: { domain?: [number, number] }; axis: Axis } } }).encoding.y;
@@ -95,11 +107,16 @@ export function gradientOverTimeChart(options: GradientOverTimeOptions): TopLeve
     y.scale.domain = domain;
     const shown = yTicks.filter((t) => t >= domain[0] && t <= domain[1]);
     y.axis.values = shown;
-    y.axis.labelExpr = powerOfTenLabelExpr(shown, 'superscript');
+    y.axis.labelExpr = powerOfTenLabelExpr(shown, "superscript");
   }
   // The original writes ∂ξ/∂S_k upright beside the axis (ylabel rotation=0).
-  Object.assign(y.axis, { titleAngle: 0, titleAlign: 'right', titleBaseline: 'middle', titleFontSize: 14 } satisfies Axis);
-  return spec;
+  Object.assign(y.axis, {
+    titleAngle: 0,
+    titleAlign: "right",
+    titleBaseline: "middle",
+    titleFontSize: 14,
+  } satisfies Axis);
+  return withEmbedOptions(spec);
 }
 
 /**
@@ -116,5 +133,8 @@ function domainReachingTicks([lo, hi]: [number, number], ticks: readonly number[
   if (hi > 0 && positive.length > 0 && !positive.some((t) => t <= hi)) b = positive[0];
   if (a === lo && b === hi) return [lo, hi];
   const pad = 0.05 * (fwd(b) - fwd(a));
-  return [a === lo ? lo : (roundSignificant(inv(fwd(a) - pad)) as number), b === hi ? hi : (roundSignificant(inv(fwd(b) + pad)) as number)];
+  return [
+    a === lo ? lo : (roundSignificant(inv(fwd(a) - pad)) as number),
+    b === hi ? hi : (roundSignificant(inv(fwd(b) + pad)) as number),
+  ];
 }
