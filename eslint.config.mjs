@@ -9,10 +9,40 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: "readonly", process: "readonly", __dirname: "readonly", __filename: "readonly", require: "readonly", module: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setImmediate: "readonly", setInterval: "readonly", clearInterval: "readonly", performance: "readonly", Buffer: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", URL: "readonly", structuredClone: "readonly", queueMicrotask: "readonly", WebAssembly: "readonly", SharedArrayBuffer: "readonly", Atomics: "readonly", globalThis: "readonly", document: "readonly", window: "readonly" } },
+    languageOptions: {
+      globals: {
+        console: "readonly",
+        process: "readonly",
+        __dirname: "readonly",
+        __filename: "readonly",
+        require: "readonly",
+        module: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setImmediate: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        performance: "readonly",
+        Buffer: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        URL: "readonly",
+        structuredClone: "readonly",
+        queueMicrotask: "readonly",
+        WebAssembly: "readonly",
+        SharedArrayBuffer: "readonly",
+        Atomics: "readonly",
+        globalThis: "readonly",
+        document: "readonly",
+        window: "readonly",
+      },
+    },
     rules: {
       // Unused names are errors, but `_`-prefixed ones say "deliberately unused".
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
     },
   },
 );

@@ -66,11 +66,13 @@ function parseCli(argv: string[]): Cli | "help" {
   if (values.quick && values.full) throw new Error("--quick and --full exclude each other");
   const mode = values.quick ? "quick" : values.full ? "full" : "default";
   const rounds = values.rounds === undefined ? (mode === "quick" ? 2 : 3) : Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   let lib = values.lib ?? "src";
   if (lib !== "src" && lib !== "dist") {
     lib = path.resolve(lib);
-    if (!["index.ts", "index.js"].some((f) => fs.existsSync(path.join(lib, f)))) throw new Error(`--lib ${values.lib}: no index.ts or index.js there`);
+    if (!["index.ts", "index.js"].some((f) => fs.existsSync(path.join(lib, f))))
+      throw new Error(`--lib ${values.lib}: no index.ts or index.js there`);
   }
   return {
     rounds,
@@ -102,15 +104,22 @@ interface Measurement {
   info?: unknown;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
+    let stdout = "",
+      stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
-    child.on("error", (e) => resolve({ code: -1, stdout, stderr: stderr + String(e), seconds: (performance.now() - started) / 1000 }));
+    child.on("error", (e) =>
+      resolve({ code: -1, stdout, stderr: stderr + String(e), seconds: (performance.now() - started) / 1000 }),
+    );
   });
 }
 
@@ -135,11 +144,18 @@ async function measure(unit: Unit, side: Side, round: number, cli: Cli): Promise
 }
 
 /** Which Python modules the references need, and whether the interpreter has them. */
-function probePython(python: string | undefined): { available: Record<string, string>; missing: Record<string, string>; blas?: string; threads?: number; version?: string } {
+function probePython(python: string | undefined): {
+  available: Record<string, string>;
+  missing: Record<string, string>;
+  blas?: string;
+  threads?: number;
+  version?: string;
+} {
   const missing: Record<string, string> = {};
   const available: Record<string, string> = {};
   if (!python) return { available, missing: { numpy: "--no-python", torch: "--no-python" } };
-  if (!fs.existsSync(python)) return { available, missing: { numpy: `${python} not found`, torch: `${python} not found` } };
+  if (!fs.existsSync(python))
+    return { available, missing: { numpy: `${python} not found`, torch: `${python} not found` } };
   const probe = `
 import json, sys
 out = {"version": sys.version.split()[0]}
@@ -159,11 +175,17 @@ except Exception as e:
     out["torch_error"] = str(e)
 print(json.dumps(out))`;
   const r = spawnSync(python, ["-c", probe], { encoding: "utf8" });
-  if (r.status !== 0) return { available, missing: { numpy: r.stderr.trim().split("\n").pop() ?? "python failed", torch: "python failed" } };
+  if (r.status !== 0)
+    return {
+      available,
+      missing: { numpy: r.stderr.trim().split("\n").pop() ?? "python failed", torch: "python failed" },
+    };
   const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
   for (const m of ["numpy", "torch"]) {
     if (j[m]) available[m] = j[m];
-    else missing[m] = `python3-${m} missing (${String(j[`${m}_error`] ?? "").split("\n")[0]}); install it: apt-get install python3-${m}`;
+    else
+      missing[m] =
+        `python3-${m} missing (${String(j[`${m}_error`] ?? "").split("\n")[0]}); install it: apt-get install python3-${m}`;
   }
   return { available, missing, blas: j.blas?.join(", "), threads: j.threads, version: j.version };
 }
@@ -207,13 +229,16 @@ interface Row {
 
 function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode: Cli["mode"]): Row {
   const side = (s: Side) => ms.filter((m) => m.side === s && m.ok);
-  const o = side("ours"), r = side("reference");
+  const o = side("ours"),
+    r = side("reference");
   const med = (a: Measurement[], f: (m: Measurement) => number | undefined) => {
     const v = a.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
     return v.length ? median(v) : undefined;
   };
-  const ours = med(o, (m) => m.seconds), reference = med(r, (m) => m.seconds);
-  const oursCpu = med(o, (m) => m.cpuSeconds), refCpu = med(r, (m) => m.cpuSeconds);
+  const ours = med(o, (m) => m.seconds),
+    reference = med(r, (m) => m.seconds);
+  const oursCpu = med(o, (m) => m.cpuSeconds),
+    refCpu = med(r, (m) => m.cpuSeconds);
   const peak = (a: Measurement[]) => (a.length ? Math.max(...a.map((m) => m.maxRssKb ?? 0)) / 1024 : undefined);
   const failures = ms.filter((m) => !m.ok).map((m) => `${m.side} round ${m.round}: ${m.error}`);
   return {
@@ -242,7 +267,16 @@ function peakCell(peak: number | undefined, base: number | undefined): string {
 }
 
 function table(rows: Row[]): string {
-  const head = ["lab", "section", "ours (median)", "reference (median)", "ratio", "cpu ratio", "peak RSS ours", "peak RSS ref"];
+  const head = [
+    "lab",
+    "section",
+    "ours (median)",
+    "reference (median)",
+    "ratio",
+    "cpu ratio",
+    "peak RSS ours",
+    "peak RSS ref",
+  ];
   const body = rows.map((r) => [
     r.lab,
     r.label,
@@ -254,15 +288,31 @@ function table(rows: Row[]): string {
     peakCell(r.referencePeakMb, r.referenceBaseMb),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
-  return [line(head), "|" + widths.map((w, i) => (i >= 2 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|", ...body.map(line)].join("\n");
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
+  return [
+    line(head),
+    "|" + widths.map((w, i) => (i >= 2 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|",
+    ...body.map(line),
+  ].join("\n");
 }
 
 function tfBackend(cli: Cli): string {
   const lib = cli.lib === "dist" || cli.lib === "src" ? `./${cli.lib}/index` : path.join(cli.lib, "index");
-  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", `require(${JSON.stringify(lib)}).initBackend({ log: false }).then((b) => console.log(b.name))`], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "-e",
+      `require(${JSON.stringify(lib)}).initBackend({ log: false }).then((b) => console.log(b.name))`,
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env },
+    },
+  );
   return r.status === 0 ? r.stdout.trim().split("\n").pop()! : `(unknown: ${r.stderr.trim().split("\n").pop()})`;
 }
 
@@ -278,9 +328,13 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const selected = units.filter((u) => (!u.modes || u.modes.includes(cli.mode)) && (!cli.only || cli.only.test(`${u.lab}/${u.section}`)));
+  const selected = units.filter(
+    (u) => (!u.modes || u.modes.includes(cli.mode)) && (!cli.only || cli.only.test(`${u.lab}/${u.section}`)),
+  );
   if (selected.length === 0) {
-    console.error(`bench: --only ${cli.only} matches no section; sections: ${units.map((u) => `${u.lab}/${u.section}`).join(", ")}`);
+    console.error(
+      `bench: --only ${cli.only} matches no section; sections: ${units.map((u) => `${u.lab}/${u.section}`).join(", ")}`,
+    );
     process.exit(2);
   }
   const started = performance.now();
@@ -298,26 +352,43 @@ async function main(): Promise<void> {
     tfjsBackend: tfBackend(cli),
     loadAverageStart: os.loadavg().map((x) => +x.toFixed(2)),
   };
-  console.log(`bench: ${selected.length} sections × ${cli.rounds} rounds (${cli.mode}), library from ${cli.lib === "src" || cli.lib === "dist" ? `${cli.lib}/` : cli.lib}`);
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB; Node ${machine.node}; ` +
-    (python.version ? `Python ${python.version}, NumPy ${machine.numpy ?? "missing"} (BLAS: ${machine.blas}), PyTorch ${machine.torch ?? "missing"} (${machine.torchThreads} thread(s))` : "no Python") +
-    `; load average ${machine.loadAverageStart.join(", ")}`);
-  for (const [m, why] of Object.entries(python.missing)) console.log(`  reference ${m}: ${why}; sections that need it time ours alone`);
+  console.log(
+    `bench: ${selected.length} sections × ${cli.rounds} rounds (${cli.mode}), library from ${cli.lib === "src" || cli.lib === "dist" ? `${cli.lib}/` : cli.lib}`,
+  );
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB; Node ${machine.node}; ` +
+      (python.version
+        ? `Python ${python.version}, NumPy ${machine.numpy ?? "missing"} (BLAS: ${machine.blas}), PyTorch ${machine.torch ?? "missing"} (${machine.torchThreads} thread(s))`
+        : "no Python") +
+      `; load average ${machine.loadAverageStart.join(", ")}`,
+  );
+  for (const [m, why] of Object.entries(python.missing))
+    console.log(`  reference ${m}: ${why}; sections that need it time ours alone`);
 
   const results = new Map<Unit, Measurement[]>(selected.map((u) => [u, []]));
   const notes = new Map<Unit, string | undefined>();
   for (const unit of selected) {
     if (!unit.reference) notes.set(unit, `ours only: ${unit.oursOnly}`);
-    else if (python.missing[unit.reference.needs]) notes.set(unit, `reference not run: ${python.missing[unit.reference.needs]}`);
+    else if (python.missing[unit.reference.needs])
+      notes.set(unit, `reference not run: ${python.missing[unit.reference.needs]}`);
   }
   for (let round = 1; round <= cli.rounds; round++) {
     for (const unit of selected) {
-      const sides: Side[] = unit.reference && !python.missing[unit.reference.needs] ? (round % 2 ? ["ours", "reference"] : ["reference", "ours"]) : ["ours"];
+      const sides: Side[] =
+        unit.reference && !python.missing[unit.reference.needs]
+          ? round % 2
+            ? ["ours", "reference"]
+            : ["reference", "ours"]
+          : ["ours"];
       for (const side of sides) {
         const m = await measure(unit, side, round, cli);
         results.get(unit)!.push(m);
-        const what = m.ok ? `${fmtSeconds(m.seconds)} (cpu ${fmtSeconds(m.cpuSeconds)}, peak ${fmtMb(m.maxRssKb)})` : `FAILED: ${m.error}`;
-        process.stderr.write(`  round ${round}/${cli.rounds}  ${`${unit.lab}/${unit.section}`.padEnd(18)} ${side.padEnd(9)} ${what}  [load ${m.loadAverage.toFixed(1)}]\n`);
+        const what = m.ok
+          ? `${fmtSeconds(m.seconds)} (cpu ${fmtSeconds(m.cpuSeconds)}, peak ${fmtMb(m.maxRssKb)})`
+          : `FAILED: ${m.error}`;
+        process.stderr.write(
+          `  round ${round}/${cli.rounds}  ${`${unit.lab}/${unit.section}`.padEnd(18)} ${side.padEnd(9)} ${what}  [load ${m.loadAverage.toFixed(1)}]\n`,
+        );
       }
     }
   }
@@ -333,38 +404,68 @@ async function main(): Promise<void> {
   const projected = (pick: (r: Row) => number | undefined) => both.reduce((s, r) => s + (pick(r) ?? 0) * r.scale, 0);
   const oursStart = median(rows.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
   const refStart = median(rows.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
-  console.log(`ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); cpu ratio = the same with each process's CPU time.`);
-  console.log(`peak RSS: the process's high-water mark (Node: process.resourceUsage().maxRSS; Python: ru_maxrss), max over rounds, imports included; ` +
-    `(+N): what the timed work added to the peak reached before it (imports, data, model).`);
+  console.log(
+    `ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); cpu ratio = the same with each process's CPU time.`,
+  );
+  console.log(
+    `peak RSS: the process's high-water mark (Node: process.resourceUsage().maxRSS; Python: ru_maxrss), max over rounds, imports included; ` +
+      `(+N): what the timed work added to the peak reached before it (imports, data, model).`,
+  );
   if (both.length) {
-    console.log(`${both.length - slower.length} of ${both.length} sections faster than the reference` + (slower.length ? `; slower: ${slower.map((r) => `${r.lab} ${r.label} (${r.ratio!.toFixed(2)})`).join(", ")}` : "") + ".");
-    console.log(`labs' full training, projected from the medians (sections × lab length / timed length): ours ${fmtSeconds(projected((r) => r.ours))}, reference ${fmtSeconds(projected((r) => r.reference))}.`);
+    console.log(
+      `${both.length - slower.length} of ${both.length} sections faster than the reference` +
+        (slower.length
+          ? `; slower: ${slower.map((r) => `${r.lab} ${r.label} (${r.ratio!.toFixed(2)})`).join(", ")}`
+          : "") +
+        ".",
+    );
+    console.log(
+      `labs' full training, projected from the medians (sections × lab length / timed length): ours ${fmtSeconds(projected((r) => r.ours))}, reference ${fmtSeconds(projected((r) => r.reference))}.`,
+    );
   }
   const whole = wholeHeadlessRun();
   if (whole && both.length) {
-    console.log(`whole headless run (npm run notebooks, full parameters, ${whole.started}): ${fmtSeconds(whole.seconds)} for ${whole.notebooks} notebooks, ` +
-      `everything included (tslab start-up, charts, GIFs, checks, the notebooks' extra runs), against the references' projected full training ` +
-      `of the sections above, ${fmtSeconds(projected((r) => r.reference))}: ratio ${(whole.seconds / projected((r) => r.reference)).toFixed(2)}.`);
+    console.log(
+      `whole headless run (npm run notebooks, full parameters, ${whole.started}): ${fmtSeconds(whole.seconds)} for ${whole.notebooks} notebooks, ` +
+        `everything included (tslab start-up, charts, GIFs, checks, the notebooks' extra runs), against the references' projected full training ` +
+        `of the sections above, ${fmtSeconds(projected((r) => r.reference))}: ratio ${(whole.seconds / projected((r) => r.reference)).toFixed(2)}.`,
+    );
   }
   if (Number.isFinite(oursStart) || Number.isFinite(refStart)) {
-    console.log(`process start-up + imports + setup, outside the timings (median): ours ${fmtSeconds(oursStart)}, reference ${fmtSeconds(refStart)}.`);
+    console.log(
+      `process start-up + imports + setup, outside the timings (median): ours ${fmtSeconds(oursStart)}, reference ${fmtSeconds(refStart)}.`,
+    );
   }
   for (const r of rows) if (r.note) console.log(`note ${r.lab}/${r.section}: ${r.note}`);
-  console.log(`load average at start ${machine.loadAverageStart.join(", ")}, at end ${loadAverageEnd.join(", ")}; TensorFlow.js backend: ${machine.tfjsBackend} ` +
-    `(not on the timed paths: training is fused float64 JS/WebAssembly); bench took ${fmtSeconds(totalSeconds)}.`);
+  console.log(
+    `load average at start ${machine.loadAverageStart.join(", ")}, at end ${loadAverageEnd.join(", ")}; TensorFlow.js backend: ${machine.tfjsBackend} ` +
+      `(not on the timed paths: training is fused float64 JS/WebAssembly); bench took ${fmtSeconds(totalSeconds)}.`,
+  );
 
   fs.mkdirSync(path.dirname(cli.out), { recursive: true });
-  fs.writeFileSync(cli.out, JSON.stringify({
-    date: new Date().toISOString(),
-    mode: cli.mode,
-    rounds: cli.rounds,
-    lib: cli.lib,
-    machine: { ...machine, loadAverageEnd },
-    totalSeconds,
-    wholeHeadlessRun: whole,
-    rows,
-    measurements: selected.map((u) => ({ lab: u.lab, section: u.section, label: u.label(cli.mode), runs: results.get(u) })),
-  }, null, 2) + "\n");
+  fs.writeFileSync(
+    cli.out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        mode: cli.mode,
+        rounds: cli.rounds,
+        lib: cli.lib,
+        machine: { ...machine, loadAverageEnd },
+        totalSeconds,
+        wholeHeadlessRun: whole,
+        rows,
+        measurements: selected.map((u) => ({
+          lab: u.lab,
+          section: u.section,
+          label: u.label(cli.mode),
+          runs: results.get(u),
+        })),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   console.log(`wrote ${path.relative(process.cwd(), cli.out) || cli.out}`);
   if (rows.some((r) => r.ours === undefined)) process.exitCode = 1;
 }
@@ -375,18 +476,34 @@ async function main(): Promise<void> {
  */
 function wholeHeadlessRun(): { seconds: number; notebooks: number; started: string } | undefined {
   const dir = path.join(ROOT, "results");
-  const names = fs.existsSync(path.join(ROOT, "notebooks")) ? fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")) : [];
+  const names = fs.existsSync(path.join(ROOT, "notebooks"))
+    ? fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"))
+    : [];
   let seconds = 0;
   let started = "";
   for (const name of names) {
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) return undefined;
-    const run = (JSON.parse(fs.readFileSync(file, "utf8")).metadata?.bptt_lab?.run ?? {}) as { status?: string; duration_ms?: number; preset?: string; parameters?: object; started?: string };
-    if (run.status !== "ok" || run.preset || Object.keys(run.parameters ?? {}).length || typeof run.duration_ms !== "number") return undefined;
+    const run = (JSON.parse(fs.readFileSync(file, "utf8")).metadata?.bptt_lab?.run ?? {}) as {
+      status?: string;
+      duration_ms?: number;
+      preset?: string;
+      parameters?: object;
+      started?: string;
+    };
+    if (
+      run.status !== "ok" ||
+      run.preset ||
+      Object.keys(run.parameters ?? {}).length ||
+      typeof run.duration_ms !== "number"
+    )
+      return undefined;
     seconds += run.duration_ms / 1000;
     if (!started || (run.started ?? "") < started) started = run.started ?? "";
   }
-  return names.length ? { seconds, notebooks: names.length, started: started.slice(0, 16).replace("T", " ") } : undefined;
+  return names.length
+    ? { seconds, notebooks: names.length, started: started.slice(0, 16).replace("T", " ") }
+    : undefined;
 }
 
 void main();

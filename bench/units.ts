@@ -31,7 +31,13 @@ export interface Unit {
 }
 
 /** Both sides run the same section name with the same options. */
-function pair(oursFile: string, refFile: string, needs: "numpy" | "torch", section: string, options: (mode: Mode) => string[] = () => []) {
+function pair(
+  oursFile: string,
+  refFile: string,
+  needs: "numpy" | "torch",
+  section: string,
+  options: (mode: Mode) => string[] = () => [],
+) {
   const args = (mode: Mode) => [section, ...options(mode)];
   return { ours: { file: oursFile, args }, reference: { file: refFile, args, needs } };
 }
@@ -46,7 +52,10 @@ function echo10(section: string, what: string): Unit {
     lab: "001",
     section,
     label: (mode) => `${what}, ${mode === "quick" ? "1/5 epoch" : mode === "full" ? "20 epochs" : "1 of 20 epochs"}`,
-    ...pair("lab001.ts", "lab001.py", "torch", section, (mode) => [`epochs=${echo10Epochs(mode)}`, `length=${echo10Length(mode)}`]),
+    ...pair("lab001.ts", "lab001.py", "torch", section, (mode) => [
+      `epochs=${echo10Epochs(mode)}`,
+      `length=${echo10Length(mode)}`,
+    ]),
     scale: (mode) => (20 / echo10Epochs(mode)) * (20000 / echo10Length(mode)),
   };
 }
@@ -62,7 +71,8 @@ export const units: Unit[] = [
   {
     lab: "000",
     section: "harmonics",
-    label: (mode) => `SSNN 3 harmonics, ${harmonicsEpochs(mode) === 200 ? "200 epochs" : `${harmonicsEpochs(mode)} of 200 epochs`}`,
+    label: (mode) =>
+      `SSNN 3 harmonics, ${harmonicsEpochs(mode) === 200 ? "200 epochs" : `${harmonicsEpochs(mode)} of 200 epochs`}`,
     ...pair("lab000.ts", "lab000.py", "torch", "harmonics", (mode) => [`epochs=${harmonicsEpochs(mode)}`]),
     scale: (mode) => 200 / harmonicsEpochs(mode),
   },
@@ -86,7 +96,8 @@ export const units: Unit[] = [
   {
     lab: "001",
     section: "echo3-4",
-    label: (mode) => (mode === "quick" ? "echo 3, ReLU RNN 4 units, 1 of 5 epochs" : "echo 3, ReLU RNN 4 units, 5 epochs"),
+    label: (mode) =>
+      mode === "quick" ? "echo 3, ReLU RNN 4 units, 1 of 5 epochs" : "echo 3, ReLU RNN 4 units, 5 epochs",
     ...pair("lab001.ts", "lab001.py", "torch", "echo3-4", (mode) => [`epochs=${mode === "quick" ? 1 : 5}`]),
     scale: (mode) => (mode === "quick" ? 5 : 1),
   },

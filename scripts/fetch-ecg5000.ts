@@ -44,9 +44,15 @@ export function verifyEcg5000File(split: "TRAIN" | "TEST", bytes: Uint8Array, na
   }
   if (expected.sha256 !== undefined) {
     const actual = sha256(bytes);
-    if (actual !== expected.sha256) throw new Error(`${name}: sha256 ${actual}, the UCR original has ${expected.sha256}`);
+    if (actual !== expected.sha256)
+      throw new Error(`${name}: sha256 ${actual}, the UCR original has ${expected.sha256}`);
   }
-  const data = parseUcr(Buffer.from(bytes).toString("utf8"), { file: name, labels: ECG5000.labels, length: ECG5000.length, rows: ECG5000.rows[split] });
+  const data = parseUcr(Buffer.from(bytes).toString("utf8"), {
+    file: name,
+    labels: ECG5000.labels,
+    length: ECG5000.length,
+    rows: ECG5000.rows[split],
+  });
   const counts = ECG5000.classCounts[split];
   if (data.classCounts.some((c, k) => c !== counts[k])) {
     throw new Error(`${name}: class counts ${data.classCounts.join("/")}, the UCR original has ${counts.join("/")}`);
@@ -57,7 +63,11 @@ export function verifyEcg5000File(split: "TRAIN" | "TEST", bytes: Uint8Array, na
  * The files of a zip archive whose names end with one of `names` (any folder), as bytes.
  * Reads the central directory; handles stored and deflated entries (all the archive uses).
  */
-export function extractFromZip(zip: Uint8Array, names: readonly string[], zipName = "the zip"): Map<string, Uint8Array> {
+export function extractFromZip(
+  zip: Uint8Array,
+  names: readonly string[],
+  zipName = "the zip",
+): Map<string, Uint8Array> {
   const buf = Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
   // End of central directory: signature 0x06054b50 within the last 64 KiB + 22 bytes.
   let eocd = -1;
@@ -72,7 +82,8 @@ export function extractFromZip(zip: Uint8Array, names: readonly string[], zipNam
   let at = buf.readUInt32LE(eocd + 16);
   const found = new Map<string, Uint8Array>();
   for (let e = 0; e < entries; e++) {
-    if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50) throw new Error(`${zipName}: damaged central directory at entry ${e}`);
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50)
+      throw new Error(`${zipName}: damaged central directory at entry ${e}`);
     const method = buf.readUInt16LE(at + 10);
     const crc = buf.readUInt32LE(at + 16);
     const compressedSize = buf.readUInt32LE(at + 20);
@@ -85,16 +96,22 @@ export function extractFromZip(zip: Uint8Array, names: readonly string[], zipNam
     at += 46 + nameLength + extraLength + commentLength;
     const wanted = names.find((n) => entryName === n || entryName.endsWith(`/${n}`));
     if (!wanted) continue;
-    if (buf.readUInt32LE(localHeader) !== 0x04034b50) throw new Error(`${zipName}: damaged local header for ${entryName}`);
+    if (buf.readUInt32LE(localHeader) !== 0x04034b50)
+      throw new Error(`${zipName}: damaged local header for ${entryName}`);
     const dataStart = localHeader + 30 + buf.readUInt16LE(localHeader + 26) + buf.readUInt16LE(localHeader + 28);
     const raw = buf.subarray(dataStart, dataStart + compressedSize);
     if (raw.length !== compressedSize) throw new Error(`${zipName}: ${entryName} is cut short (truncated download?)`);
     let bytes: Uint8Array;
     if (method === 0) bytes = raw;
     else if (method === 8) bytes = zlib.inflateRawSync(raw);
-    else throw new Error(`${zipName}: ${entryName} uses compression method ${method}; only stored (0) and deflate (8) are handled`);
-    if (bytes.length !== size) throw new Error(`${zipName}: ${entryName} inflates to ${bytes.length} bytes, its header says ${size}`);
-    if (zlib.crc32(bytes) !== crc) throw new Error(`${zipName}: ${entryName} fails its CRC-32 check (damaged download?)`);
+    else
+      throw new Error(
+        `${zipName}: ${entryName} uses compression method ${method}; only stored (0) and deflate (8) are handled`,
+      );
+    if (bytes.length !== size)
+      throw new Error(`${zipName}: ${entryName} inflates to ${bytes.length} bytes, its header says ${size}`);
+    if (zlib.crc32(bytes) !== crc)
+      throw new Error(`${zipName}: ${entryName} fails its CRC-32 check (damaged download?)`);
     found.set(wanted, bytes);
   }
   const missing = names.filter((n) => !found.has(n));
@@ -122,7 +139,8 @@ function parseArgs(argv: string[]): { zip?: string; out: string; url: string } {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (!["--zip", "--out", "--url"].includes(flag)) throw new Error(`unknown argument ${flag}; use --zip FILE, --out DIR, --url URL`);
+    if (!["--zip", "--out", "--url"].includes(flag))
+      throw new Error(`unknown argument ${flag}; use --zip FILE, --out DIR, --url URL`);
     if (value === undefined) throw new Error(`${flag} needs a value`);
     (args as Record<string, string>)[flag.slice(2)] = value;
     i++;

@@ -57,7 +57,9 @@ function findJupyterPython(): string | undefined {
   const candidates = [process.env.JUPYTER_PYTHON, "/usr/bin/python3", "python3"].filter(
     (c): c is string => typeof c === "string" && c !== "",
   );
-  return candidates.find((python) => spawnSync(python, ["-c", "import jupyter_client"], { stdio: "ignore" }).status === 0);
+  return candidates.find(
+    (python) => spawnSync(python, ["-c", "import jupyter_client"], { stdio: "ignore" }).status === 0,
+  );
 }
 
 function main(): void {

@@ -128,7 +128,9 @@ function parseCli(argv: string[]): CliOptions | "help" {
 
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : file;
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join("/")
+    : file;
 }
 
 function notebooksIn(dir: string): string[] {
@@ -165,13 +167,16 @@ function findLab(given: string): string | undefined {
 
 function labList(): string {
   const labs = fs.existsSync(NOTEBOOKS_DIR) ? notebooksIn(NOTEBOOKS_DIR) : [];
-  return labs.length ? `the labs are: ${labs.map((file) => path.basename(file, ".ipynb")).join(", ")}` : `${displayPath(NOTEBOOKS_DIR)}/ has no notebooks`;
+  return labs.length
+    ? `the labs are: ${labs.map((file) => path.basename(file, ".ipynb")).join(", ")}`
+    : `${displayPath(NOTEBOOKS_DIR)}/ has no notebooks`;
 }
 
 function selectNotebooks(paths: string[]): string[] {
   if (paths.length === 0) {
     const found = fs.existsSync(NOTEBOOKS_DIR) ? notebooksIn(NOTEBOOKS_DIR) : [];
-    if (found.length === 0) throw new UsageError(`no notebooks to run: ${displayPath(NOTEBOOKS_DIR)}/*.ipynb matches nothing`);
+    if (found.length === 0)
+      throw new UsageError(`no notebooks to run: ${displayPath(NOTEBOOKS_DIR)}/*.ipynb matches nothing`);
     return found;
   }
   return paths.flatMap((given) => {
@@ -201,7 +206,9 @@ async function prepareJobs(cli: CliOptions): Promise<NotebookJob[]> {
     const name = path.basename(file, ".ipynb");
     const other = byName.get(name);
     if (other !== undefined) {
-      throw new UsageError(`${other} and ${shown} would both write ${name}.* in the output folder; run them separately`);
+      throw new UsageError(
+        `${other} and ${shown} would both write ${name}.* in the output folder; run them separately`,
+      );
     }
     byName.set(name, shown);
     const source = readNotebook(file, shown);
@@ -227,9 +234,14 @@ async function prepareJobs(cli: CliOptions): Promise<NotebookJob[]> {
 function buildLibrary(): void {
   process.stdout.write("building the library into dist/ (tsc -p tsconfig.build.json) ...\n");
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  const result = spawnSync(process.execPath, [tsc, "-p", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "inherit" });
+  const result = spawnSync(process.execPath, [tsc, "-p", path.join(ROOT, "tsconfig.build.json")], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (result.status !== 0) {
-    throw new BuildError(`the library did not build (tsc exited with ${result.signal ?? `code ${result.status}`}); fix the errors above and run again`);
+    throw new BuildError(
+      `the library did not build (tsc exited with ${result.signal ?? `code ${result.status}`}); fix the errors above and run again`,
+    );
   }
 }
 

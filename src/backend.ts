@@ -73,13 +73,17 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
     if (name === "node-gpu" || name === "node") {
       const problem = nativeBindingProblem(NATIVE_PACKAGES[name]);
       if (problem) return problem;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional package, loaded only when asked for
       require(NATIVE_PACKAGES[name]);
-      if (!(await tf.setBackend("tensorflow"))) return `${NATIVE_PACKAGES[name]} loaded but its backend did not initialise`;
+      if (!(await tf.setBackend("tensorflow")))
+        return `${NATIVE_PACKAGES[name]} loaded but its backend did not initialise`;
       return undefined;
     }
     if (name === "wasm") {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a backend registers itself when loaded
       require("@tensorflow/tfjs-backend-wasm");
     } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a backend registers itself when loaded
       require("@tensorflow/tfjs-backend-cpu");
     }
     if (!(await tf.setBackend(name))) return `the ${name} backend did not initialise`;
@@ -151,7 +155,9 @@ export function describeBackend(report: BackendReport): string {
   return (
     `TensorFlow.js backend: ${report.name}` +
     (skipped.length ? ` (${skipped.join("; ")})` : "") +
-    (report.deterministic ? "" : "; not deterministic: its GPU reductions run in no fixed order, so TensorFlow.js results (autodiff checks) may differ slightly between runs")
+    (report.deterministic
+      ? ""
+      : "; not deterministic: its GPU reductions run in no fixed order, so TensorFlow.js results (autodiff checks) may differ slightly between runs")
   );
 }
 

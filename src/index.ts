@@ -6,7 +6,17 @@
  */
 // ---- base: arrays, random numbers, backends, progress
 export {
-  ndarray, wrapArray, fromRows, toRows, assertRank, assertShape, pairwiseSum, rowSums, linspace, logspace, formatArray,
+  ndarray,
+  wrapArray,
+  fromRows,
+  toRows,
+  assertRank,
+  assertShape,
+  pairwiseSum,
+  rowSums,
+  linspace,
+  logspace,
+  formatArray,
 } from "./ndarray";
 export type { NdArray, ParamSet, FormatOptions } from "./ndarray";
 export * from "./random";
@@ -27,8 +37,27 @@ export * as linearRnn from "./models/linear-rnn";
 export { LinearRnn } from "./models/linear-rnn";
 export type { LinearRnnParams, LinearRnnBatch } from "./models/linear-rnn";
 // lab 000
-export { ssnn, ssnnForward, ssnnBptt, ssnnLastOutputLoss, ssnnSizes, ssnnRollOut, observabilityMatrix, observabilityDeterminant } from "./models/ssnn";
-export type { Ssnn, SsnnParams, SsnnBatch, SsnnOptions, SsnnSizes, SsnnForward, SsnnGradients, SsnnLastOutputLoss, RollOutOptions } from "./models/ssnn";
+export {
+  ssnn,
+  ssnnForward,
+  ssnnBptt,
+  ssnnLastOutputLoss,
+  ssnnSizes,
+  ssnnRollOut,
+  observabilityMatrix,
+  observabilityDeterminant,
+} from "./models/ssnn";
+export type {
+  Ssnn,
+  SsnnParams,
+  SsnnBatch,
+  SsnnOptions,
+  SsnnSizes,
+  SsnnForward,
+  SsnnGradients,
+  SsnnLastOutputLoss,
+  RollOutOptions,
+} from "./models/ssnn";
 export { recordSsnnRun, describeSsnnRun, compareRollOutWindows } from "./models/ssnn-run";
 export type { SsnnRun, RecordSsnnRunOptions, RollOutWindows } from "./models/ssnn-run";
 // lab 001
@@ -39,12 +68,25 @@ export { reluRnnReferenceBptt } from "./models/relu-rnn-reference";
 export { lstmReferenceBptt } from "./models/lstm-reference";
 export { gruReferenceBptt } from "./models/gru-reference";
 export { RecurrentNet } from "./models/recurrent-stack";
-export type { RecurrentNetOptions, RecurrentState, RecurrentCell, ChunkForward, ChunkBackward } from "./models/recurrent-stack";
+export type {
+  RecurrentNetOptions,
+  RecurrentState,
+  RecurrentCell,
+  ChunkForward,
+  ChunkBackward,
+} from "./models/recurrent-stack";
 export type { ReferenceBptt } from "./models/recurrent-stack-reference";
 export * as losses from "./models/losses";
 // lab 002
 export { VanillaRnn } from "./models/vanilla-rnn";
-export type { VanillaRnnOptions, VanillaRnnConfig, VanillaRnnBatch, GradientResult, Evaluation, RnnStats } from "./models/vanilla-rnn";
+export type {
+  VanillaRnnOptions,
+  VanillaRnnConfig,
+  VanillaRnnBatch,
+  GradientResult,
+  Evaluation,
+  RnnStats,
+} from "./models/vanilla-rnn";
 export { vanillaRnnReferenceBptt, vanillaRnnReferenceForward } from "./models/vanilla-rnn-reference";
 export { mseLoss, accuracy, predictedClasses } from "./models/vanilla-rnn-metrics";
 export { compareLossAndGradients, formatAgreement } from "./models/compare-gradients";

@@ -32,7 +32,8 @@ export function ndarray(shape: readonly number[], data?: ArrayLike<number>): NdA
  */
 export function wrapArray(shape: readonly number[], data: Float64Array): NdArray {
   const n = size(shape);
-  if (data.length !== n) throw new RangeError(`wrapArray: shape [${shape.join(", ")}] holds ${n} values, got ${data.length}`);
+  if (data.length !== n)
+    throw new RangeError(`wrapArray: shape [${shape.join(", ")}] holds ${n} values, got ${data.length}`);
   return { shape: [...shape], data };
 }
 
@@ -62,7 +63,12 @@ export function assertRank(a: NdArray, rank: number, name: string): void {
  * Checks a shape against a pattern where `null` matches any size, e.g. `[null, 140, 1]`.
  * The message names the array, both shapes and what each dimension means.
  */
-export function assertShape(a: NdArray, expected: readonly (number | null)[], name: string, dims?: readonly string[]): void {
+export function assertShape(
+  a: NdArray,
+  expected: readonly (number | null)[],
+  name: string,
+  dims?: readonly string[],
+): void {
   const ok = a.shape.length === expected.length && expected.every((e, i) => e === null || e === a.shape[i]);
   if (!ok) {
     const want = expected.map((e, i) => (e === null ? (dims?.[i] ?? "any") : dims ? `${dims[i]}=${e}` : `${e}`));
@@ -84,7 +90,7 @@ export function pairwiseSum(values: ArrayLike<number>, offset = 0, n = values.le
     const r = Array.from({ length: 8 }, (_, j) => values[offset + j]);
     let i = 8;
     for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += values[offset + i + j];
-    let s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    let s = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
     for (; i < n; i++) s += values[offset + i];
     return s;
   }
@@ -149,7 +155,10 @@ export function formatArray(a: NdArray, options: FormatOptions = {}): string {
   const { precision = 8, lineWidth = 75 } = options;
   if (a.shape.length > 2) throw new RangeError(`formatArray handles rank 1 or 2, got shape [${a.shape.join(", ")}]`);
   const cells = formatScalars(a.data, precision);
-  const rows = a.shape.length === 1 ? [cells] : Array.from({ length: a.shape[0] }, (_, i) => cells.slice(i * a.shape[1], (i + 1) * a.shape[1]));
+  const rows =
+    a.shape.length === 1
+      ? [cells]
+      : Array.from({ length: a.shape[0] }, (_, i) => cells.slice(i * a.shape[1], (i + 1) * a.shape[1]));
   const rank2 = a.shape.length === 2;
   const lines: string[] = [];
   rows.forEach((row, r) => {

@@ -7,20 +7,23 @@
 /** Throws if `given` has a key outside `known`; the message lists the known keys. */
 export function rejectUnknownOptions(where: string, given: object | undefined, known: readonly string[]): void {
   if (given === undefined) return;
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw new TypeError(`${where}: options must be an object like {${known.slice(0, 3).join(', ')}, ...}, got ${describe(given)}`);
+  if (given === null || typeof given !== "object" || Array.isArray(given)) {
+    throw new TypeError(
+      `${where}: options must be an object like {${known.slice(0, 3).join(", ")}, ...}, got ${describe(given)}`,
+    );
   }
   const unknown = Object.keys(given).filter((key) => !known.includes(key));
-  if (unknown.length) throw new Error(`${where}: unknown option ${unknown.join(', ')}; options are ${known.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`${where}: unknown option ${unknown.join(", ")}; options are ${known.join(", ")}`);
 }
 
 /** Short, safe description of a value for error messages. */
 export function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null) return "null";
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  if (typeof value === "object") return "an object";
   return String(value);
 }
 
@@ -28,8 +31,11 @@ export function describe(value: unknown): string {
 export type NumberList = readonly number[] | Float64Array | Float32Array;
 
 export function isNumberList(value: unknown): value is NumberList {
-  return (Array.isArray(value) && value.every((v) => typeof v === 'number')) ||
-    value instanceof Float64Array || value instanceof Float32Array;
+  return (
+    (Array.isArray(value) && value.every((v) => typeof v === "number")) ||
+    value instanceof Float64Array ||
+    value instanceof Float32Array
+  );
 }
 
 export function expectNumberList(where: string, name: string, value: unknown, minLength = 1): NumberList {
@@ -43,7 +49,7 @@ export function expectNumberList(where: string, name: string, value: unknown, mi
 }
 
 export function expectFinite(where: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new TypeError(`${where}: ${name} must be a finite number, got ${describe(value)}`);
   }
   return value;
@@ -56,15 +62,17 @@ export function expectPositive(where: string, name: string, value: unknown): num
 }
 
 export function expectPair(where: string, name: string, value: unknown): [number, number] {
-  if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === "number" && Number.isFinite(v))) {
     throw new TypeError(`${where}: ${name} must be [min, max] with two finite numbers, got ${describe(value)}`);
   }
   return [value[0], value[1]];
 }
 
 export function expectOneOf<T extends string>(where: string, name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new TypeError(`${where}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new TypeError(
+      `${where}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(", ")}, got ${describe(value)}`,
+    );
   }
   return value as T;
 }

@@ -17,7 +17,6 @@ const LOWER_MASK = 0x7fffffff;
 /** Shape argument of the array-returning draws: a length or a list of dimensions. */
 export type Size = number | readonly number[];
 
-
 function sizeToShape(size: Size, what: string): number[] {
   const shape = typeof size === "number" ? [size] : [...size];
   for (const d of shape) {

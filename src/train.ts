@@ -81,8 +81,20 @@ export interface TrainResult {
 }
 
 const OPTION_KEYS = [
-  "model", "name", "params", "optimizer", "epochs", "phases", "batches", "step", "evaluate", "onEpochEnd",
-  "clipNorm", "checkFinite", "progress", "stepsPerEpoch",
+  "model",
+  "name",
+  "params",
+  "optimizer",
+  "epochs",
+  "phases",
+  "batches",
+  "step",
+  "evaluate",
+  "onEpochEnd",
+  "clipNorm",
+  "checkFinite",
+  "progress",
+  "stepsPerEpoch",
 ];
 
 /**
@@ -146,7 +158,8 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
   if (step === undefined) throw new TypeError(`train (${name}): pass a model, or a step function`);
   const phases = checkPhases(name, options.epochs, options.phases, optimizer);
   const epochs = phases.reduce((sum, p) => sum + p.epochs, 0);
-  if (clipNorm !== undefined && !(clipNorm > 0)) throw new RangeError(`train (${name}): clipNorm must be > 0, got ${clipNorm}`);
+  if (clipNorm !== undefined && !(clipNorm > 0))
+    throw new RangeError(`train (${name}): clipNorm must be > 0, got ${clipNorm}`);
 
   const started = performance.now();
   const history: EpochRecord[] = [];
@@ -188,9 +201,17 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
       bar?.setTotal(epochs * stepsPerEpoch);
       bar?.tick(stepIndex, { epoch: epoch + 1, loss: batchLosses[batchLosses.length - 1] });
     }
-    const metrics: Record<string, number> = Object.fromEntries(Object.entries(stepMetrics).map(([k, v]) => [k, mean(v)]));
+    const metrics: Record<string, number> = Object.fromEntries(
+      Object.entries(stepMetrics).map(([k, v]) => [k, mean(v)]),
+    );
     Object.assign(metrics, evaluate ? await evaluate(epoch) : {});
-    const record: EpochRecord = { epoch, loss: mean(batchLosses), batchLosses, metrics, seconds: (performance.now() - epochStart) / 1000 };
+    const record: EpochRecord = {
+      epoch,
+      loss: mean(batchLosses),
+      batchLosses,
+      metrics,
+      seconds: (performance.now() - epochStart) / 1000,
+    };
     history.push(record);
     if (onEpochEnd) await onEpochEnd(record);
     // Let the event loop run between epochs: interrupts, display flushes, timers.
@@ -203,11 +224,15 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
 
 /** The run as phases: `epochs` alone is one phase at the optimiser's own rate. */
 function checkPhases(
-  name: string, epochs: number | undefined, phases: readonly TrainPhase[] | undefined, optimizer: Optimizer,
+  name: string,
+  epochs: number | undefined,
+  phases: readonly TrainPhase[] | undefined,
+  optimizer: Optimizer,
 ): { epochs: number; lr?: number }[] {
   const where = `train (${name})`;
   const checkEpochs = (value: unknown, what: string): number => {
-    if (!Number.isInteger(value) || (value as number) < 0) throw new RangeError(`${where}: ${what} must be a non-negative integer, got ${value}`);
+    if (!Number.isInteger(value) || (value as number) < 0)
+      throw new RangeError(`${where}: ${what} must be a non-negative integer, got ${value}`);
     return value as number;
   };
   if (phases === undefined) {
@@ -216,7 +241,8 @@ function checkPhases(
   }
   if (epochs !== undefined) throw new TypeError(`${where}: pass epochs or phases, not both (phases give the epochs)`);
   if (!Array.isArray(phases)) throw new TypeError(`${where}: phases must be an array of {epochs, lr}`);
-  if (!("lr" in optimizer)) throw new TypeError(`${where}: phases set the learning rate, and ${optimizer.name} has no lr`);
+  if (!("lr" in optimizer))
+    throw new TypeError(`${where}: phases set the learning rate, and ${optimizer.name} has no lr`);
   return phases.map((phase, i) => {
     rejectUnknownOptions(`${where}: phases[${i}]`, phase, ["epochs", "lr"]);
     if (!(phase.lr > 0)) throw new RangeError(`${where}: phases[${i}].lr must be > 0, got ${phase.lr}`);

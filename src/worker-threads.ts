@@ -27,7 +27,12 @@ try {
  * Starts the worker module `name` that sits beside `callerFile` (pass __filename): name.js in
  * dist/, name.ts in src/. `data` reaches the worker as workerData (plus `file` and `tsx`).
  */
-export function startLibraryWorker(callerFile: string, name: string, data: Record<string, unknown>, transferList: TransferListItem[] = []): Worker {
+export function startLibraryWorker(
+  callerFile: string,
+  name: string,
+  data: Record<string, unknown>,
+  transferList: TransferListItem[] = [],
+): Worker {
   const ext = path.extname(callerFile);
   const file = path.join(path.dirname(callerFile), `${name}${ext}`);
   const tsx = ext === ".ts" ? require.resolve("tsx/cjs/api") : undefined;

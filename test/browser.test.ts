@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
-import { ROOT, projectNotebooks } from "./support/mirror";
+import { projectNotebooks } from "./support/mirror";
 import { checkRichOutputs } from "./support/rich-outputs";
 import {
   TRACKED_RESULTS,
@@ -170,7 +170,10 @@ function gifBase64(src: string): string {
 }
 
 async function decodeGif(page: Page, src: string): Promise<{ frames: number; error?: string }> {
-  return (await page.evaluate(`(${DECODE_GIF})(${JSON.stringify(gifBase64(src))})`)) as { frames: number; error?: string };
+  return (await page.evaluate(`(${DECODE_GIF})(${JSON.stringify(gifBase64(src))})`)) as {
+    frames: number;
+    error?: string;
+  };
 }
 
 /** Links that do not resolve: a missing file, or an anchor that its page does not have. */
@@ -218,14 +221,18 @@ async function openPage(browser: Browser, file: string): Promise<OpenedPage> {
     if (message.type() === "warning") warnings.push(message.text());
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url().slice(0, 120)} (${request.failure()?.errorText})`));
+  page.on("requestfailed", (request) =>
+    problems.push(`request failed: ${request.url().slice(0, 120)} (${request.failure()?.errorText})`),
+  );
   // Pages must not need the network: every request that is not a local file or inline data is refused and reported.
   await page.route(/^(?!file:|data:)/, (route) => {
     problems.push(`network request: ${route.request().url().slice(0, 120)}`);
     return route.abort();
   });
   await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
-  await page.waitForFunction(`!document.querySelector("figure.chart") || document.documentElement.dataset.charts === "ready"`);
+  await page.waitForFunction(
+    `!document.querySelector("figure.chart") || document.documentElement.dataset.charts === "ready"`,
+  );
   return { page, problems, warnings };
 }
 
@@ -308,7 +315,10 @@ interface LiveResult {
 }
 
 /** RProp from `start` with the library in Node, as notebooks 003 and 004 run it: lab.train over one batch. */
-async function rpropInNode(marker: LiveRpropMarker, start: [number, number]): Promise<{ end: [number, number]; points: number }> {
+async function rpropInNode(
+  marker: LiveRpropMarker,
+  start: [number, number],
+): Promise<{ end: [number, number]; points: number }> {
   const model = new LinearRnn({ wx: start[0], wRec: start[1] });
   const rprop = new RProp({ ...marker.rprop, initialSign: { ...marker.rprop.initialSign } as Record<string, number> });
   const batch = { x: fromRows(marker.batch.x), y: marker.batch.y };
@@ -318,7 +328,10 @@ async function rpropInNode(marker: LiveRpropMarker, start: [number, number]): Pr
 }
 
 /** Plain gradient descent (lab.Sgd) from `start` in Node, stopped where the page stops drawing it. */
-function gradientDescentInNode(marker: LiveRpropMarker, start: [number, number]): { end: [number, number]; iterations: number; stopped: boolean } {
+function gradientDescentInNode(
+  marker: LiveRpropMarker,
+  start: [number, number],
+): { end: [number, number]; iterations: number; stopped: boolean } {
   const model = new LinearRnn({ wx: start[0], wRec: start[1] });
   const batch = { x: fromRows(marker.batch.x), y: marker.batch.y };
   const sgd = new Sgd({ lr: marker.gradientDescent.lr });
@@ -326,7 +339,11 @@ function gradientDescentInNode(marker: LiveRpropMarker, start: [number, number])
   for (let i = 0; i < marker.iterations; i++) {
     sgd.step(model.params, model.lossAndGradients(batch).grads);
     const { wx, wRec } = model.weights();
-    const escaped = !Number.isFinite(wx) || !Number.isFinite(wRec) || Math.abs(wx - start[0]) > 1e3 || Math.abs(wRec - start[1]) > 1e3;
+    const escaped =
+      !Number.isFinite(wx) ||
+      !Number.isFinite(wRec) ||
+      Math.abs(wx - start[0]) > 1e3 ||
+      Math.abs(wRec - start[1]) > 1e3;
     if (escaped) return { end, iterations: i, stopped: true };
     end = [wx, wRec];
   }
@@ -342,7 +359,9 @@ function panelDomains(spec: unknown): Array<[[number, number], [number, number]]
   const panels = (figure.hconcat ?? figure.vconcat ?? figure.concat ?? [spec]) as Array<{ layer?: unknown[] }>;
   return panels.map((panel) => {
     const units = (panel.layer ?? [panel]) as Array<{ encoding?: Record<string, { scale?: { domain?: unknown } }> }>;
-    const domain = (channel: string) => units.map((u) => u.encoding?.[channel]?.scale?.domain).find((d) => Array.isArray(d)) as [number, number] | undefined;
+    const domain = (channel: string) =>
+      units.map((u) => u.encoding?.[channel]?.scale?.domain).find((d) => Array.isArray(d)) as
+        [number, number] | undefined;
     const x = domain("x");
     const y = domain("y");
     return x && y ? [x, y] : undefined;
@@ -353,212 +372,269 @@ function panelDomains(spec: unknown): Array<[[number, number], [number, number]]
 function lab003FinalWeights(): [number, number] | undefined {
   const file = fs.existsSync(SHORT) ? fs.readdirSync(SHORT).find((f) => /^003-.*\.ipynb$/.test(f)) : undefined;
   if (!file) return undefined;
-  const nb = JSON.parse(fs.readFileSync(path.join(SHORT, file), "utf8")) as { cells: Array<{ outputs?: Array<{ text?: string | string[] }> }> };
-  const text = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
+  const nb = JSON.parse(fs.readFileSync(path.join(SHORT, file), "utf8")) as {
+    cells: Array<{ outputs?: Array<{ text?: string | string[] }> }>;
+  };
+  const text = nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
+    .join("");
   const match = /Final weights are: wx = (-?[\d.]+), wRec = (-?[\d.]+)/.exec(text);
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
 // Skipped as one test (a skipped suite would count as no tests at all in the summary).
 if (chromiumSkip) test("results site in Chromium", { skip: chromiumSkip }, () => {});
-else describe("results site in Chromium", () => {
-  let browser: Browser | undefined;
-  const runs = new Map<string, RunnerRun>();
+else
+  describe("results site in Chromium", () => {
+    let browser: Browser | undefined;
+    const runs = new Map<string, RunnerRun>();
 
-  before(async () => {
-    if (chromiumMissing) throw new Error(`BPTT_REQUIRE_CLIENTS=1 but ${chromiumMissing}`);
-    for (const site of sites) if (site.build) runs.set(site.label, await site.build());
-    browser = await launchChromium(VIEWPORT);
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
-
-  for (const site of sites.filter((s) => s.build)) {
-    test(`the runner builds the ${site.label} site`, (t) => {
-      const run = runs.get(site.label);
-      assert.ok(run, "the runner ran");
-      assert.ok(fs.existsSync(path.join(site.dir, "index.html")), `no index.html; runner output:\n${run.output.slice(-3000)}`);
-      const index = JSON.parse(fs.readFileSync(path.join(site.dir, "index.json"), "utf8")) as { notebooks: Array<{ name: string; status: string }> };
-      const listed = index.notebooks.map((n) => n.name);
-      for (const name of site.pages.slice(1)) assert.ok(listed.includes(name), `${name} missing from index.json`);
-      // A project notebook that fails is its lab test's business; its page must still read well here.
-      const failed = index.notebooks.filter((n) => n.status !== "ok").map((n) => `${n.name} ${n.status}`);
-      if (site.label === "fixtures") assert.deepEqual(failed, [], run.output.slice(-3000));
-      else if (failed.length) t.diagnostic(`not ok in the runner: ${failed.join(", ")}`);
-      const problems = site.pages.slice(1).flatMap((name) => {
-        const file = path.join(site.dir, `${name}.ipynb`);
-        if (!fs.existsSync(file)) return [`${name}.ipynb was not written`];
-        return checkRichOutputs(JSON.parse(fs.readFileSync(file, "utf8"))).problems.map((p) => `${name}: ${p}`);
-      });
-      assert.deepEqual(problems, [], "every chart and GIF carries its fallbacks");
+    before(async () => {
+      if (chromiumMissing) throw new Error(`BPTT_REQUIRE_CLIENTS=1 but ${chromiumMissing}`);
+      for (const site of sites) if (site.build) runs.set(site.label, await site.build());
+      browser = await launchChromium(VIEWPORT);
     });
-  }
 
-  for (const site of sites) {
-    const screenshots = path.join(CHECK_DIR, site.label, "screenshots");
-    for (const name of site.pages) {
-      test(`${site.label}/${name}.html loads from disk cleanly, every figure and formula shows, every link resolves`, async (t) => {
-        const file = path.join(site.dir, `${name}.html`);
-        assert.ok(fs.existsSync(file), `${file} was not written`);
-        const { page, problems, warnings } = await openPage(browser!, file);
-        try {
-          const facts = await collectFacts(page);
-          for (const img of facts.images) {
-            if (!img.decoded) problems.push(`image does not decode: ${img.src} (${img.error})`);
-            if (!(img.naturalWidth > 0 && img.width > 0 && img.height > 0)) {
-              problems.push(`image without size: ${img.src} (${img.width}×${img.height}, natural width ${img.naturalWidth})`);
-            }
-          }
-          const gifFrames: number[] = [];
-          for (const src of facts.gifs) {
-            const gif = await decodeGif(page, src);
-            gifFrames.push(gif.frames);
-            if (gif.error || !(gif.frames > 0)) problems.push(`GIF does not decode: ${src.slice(0, 80)} (${gif.error ?? `${gif.frames} frames`})`);
-          }
-          for (const chart of facts.charts) {
-            if (!/\blive\b/.test(chart.className)) problems.push(`chart ${chart.id} was not drawn live (${chart.className})`);
-            if (!(chart.width > 0 && chart.height > 0)) problems.push(`chart ${chart.id} without size: ${chart.width}×${chart.height}`);
-          }
-          for (const math of facts.maths) {
-            if (!(math.width > 0 && math.height > 0)) problems.push(`formula without size: ${math.text}`);
-          }
-          for (const math of facts.scrolledMaths) problems.push(`display equation with a scroll bar at ${VIEWPORT.width} px: ${math}`);
-          if (!facts.katexFont) problems.push("KaTeX's fonts did not load (assets/katex/)");
-          problems.push(...brokenLinks(site.dir, file, facts).map((b) => `broken link ${b}`));
-          if (facts.scrollWidth > facts.clientWidth) problems.push(`the page scrolls sideways at ${VIEWPORT.width} px: ${facts.scrollWidth} px wide`);
-          fs.mkdirSync(screenshots, { recursive: true });
-          await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-          // On a phone-sized window, wide outputs scroll inside their boxes, not the page.
-          await page.setViewportSize(NARROW);
-          const narrow = (await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")) as number[];
-          if (narrow[0]! > narrow[1]!) problems.push(`the page scrolls sideways at ${NARROW.width} px: ${narrow[0]} px wide`);
-          t.diagnostic(
-            `${facts.images.length} images (${gifFrames.map((n) => `${n}-frame GIF`).join(", ") || "no GIFs"}), ` +
-              `${facts.charts.length} live charts, ${facts.maths.length} formulas, ${facts.links.length} links`,
-          );
-          if (warnings.length) t.diagnostic(`console warnings: ${warnings.join(" | ").slice(0, 2000)}`);
-        } finally {
-          await page.close();
-        }
-        assert.deepEqual(problems, [], `${file}:\n${problems.join("\n")}`);
+    after(async () => {
+      await browser?.close();
+    });
+
+    for (const site of sites.filter((s) => s.build)) {
+      test(`the runner builds the ${site.label} site`, (t) => {
+        const run = runs.get(site.label);
+        assert.ok(run, "the runner ran");
+        assert.ok(
+          fs.existsSync(path.join(site.dir, "index.html")),
+          `no index.html; runner output:\n${run.output.slice(-3000)}`,
+        );
+        const index = JSON.parse(fs.readFileSync(path.join(site.dir, "index.json"), "utf8")) as {
+          notebooks: Array<{ name: string; status: string }>;
+        };
+        const listed = index.notebooks.map((n) => n.name);
+        for (const name of site.pages.slice(1)) assert.ok(listed.includes(name), `${name} missing from index.json`);
+        // A project notebook that fails is its lab test's business; its page must still read well here.
+        const failed = index.notebooks.filter((n) => n.status !== "ok").map((n) => `${n.name} ${n.status}`);
+        if (site.label === "fixtures") assert.deepEqual(failed, [], run.output.slice(-3000));
+        else if (failed.length) t.diagnostic(`not ok in the runner: ${failed.join(", ")}`);
+        const problems = site.pages.slice(1).flatMap((name) => {
+          const file = path.join(site.dir, `${name}.ipynb`);
+          if (!fs.existsSync(file)) return [`${name}.ipynb was not written`];
+          return checkRichOutputs(JSON.parse(fs.readFileSync(file, "utf8"))).problems.map((p) => `${name}: ${p}`);
+        });
+        assert.deepEqual(problems, [], "every chart and GIF carries its fallbacks");
       });
     }
-  }
 
-  for (const site of sites) {
-    for (const name of site.pages.filter((n) => n !== "index")) {
-      test(`${site.label}/${name}.html: every control bound to a chart parameter changes what is drawn`, async (t) => {
-        const { page, problems } = await openPage(browser!, path.join(site.dir, `${name}.html`));
-        let reports: ControlReport[];
-        try {
-          reports = (await page.evaluate(EXERCISE_CONTROLS)) as ControlReport[];
-        } finally {
-          await page.close();
-        }
-        t.diagnostic(reports.length ? reports.map((r) => `${r.chart}: ${r.control} ${r.changed ? "changes the chart" : "CHANGES NOTHING"}`).join("; ") : "no bound controls");
-        if (site.label === "fixtures") {
-          // The fixture has a slider and a legend selection, so this test cannot pass on a page without controls.
-          assert.deepEqual(reports.map((r) => r.control).sort(), ["k (range)", "picked (legend)"]);
-        }
-        const unchanged = reports.filter((r) => !r.changed).map((r) => `${r.chart}: ${r.control}${r.error ? ` (${r.error})` : " changes nothing"}`);
-        assert.deepEqual([...problems, ...unchanged], []);
-      });
-    }
-  }
-
-  for (const site of sites) {
-    for (const name of site.pages.filter((n) => n !== "index")) {
-      const file = path.join(site.dir, `${name}.html`);
-      // Decided when the page exists: the marker is in the page's spec scripts.
-      const marked = () => fs.existsSync(file) && fs.readFileSync(file, "utf8").includes('"liveRprop":{');
-      test(`${site.label}/${name}.html: a click on a live RProp surface draws the library's paths from the clicked point`, async (t) => {
-        if (!marked()) {
-          assert.notEqual(site.label, "fixtures", "the fixture's loss surface carries the live-rprop marker");
-          t.diagnostic("no live RProp explorable on this page");
-          return;
-        }
-        const { page, problems } = await openPage(browser!, file);
-        try {
-          const figures = (await page.evaluate(`[...document.querySelectorAll("figure.chart.explorable")].map((f) => f.id)`)) as string[];
-          assert.ok(figures.length > 0, "the marked chart became an explorable");
-          for (const id of figures) {
-            const spec = JSON.parse((await page.locator(`#${id} script.chart-spec`).textContent()) ?? "null") as unknown;
-            const marker = explorableMarker(spec) as LiveRpropMarker;
-            const readResult = async () => JSON.parse((await page.locator(`#${id}`).getAttribute("data-live-result")) ?? "null") as LiveResult | null;
-
-            // The paths drawn at load, from the notebook's own start.
-            if (marker.start) {
-              const initial = await readResult();
-              assert.deepEqual(initial?.start, marker.start);
-              assert.deepEqual(initial?.rprop.end, (await rpropInNode(marker, marker.start)).end, "RProp from the marker's start");
-              const lab003 = lab003FinalWeights();
-              if (lab003 && site.label === "fixtures") {
-                // The fixture holds lab 003's data and RProp settings: the page ends where the notebook ended.
-                assert.deepEqual(initial!.rprop.end.map((v) => +v.toFixed(4)), lab003, "lab 003's printed final weights");
-                t.diagnostic(`from (−2, 2) the page's RProp ends at lab 003's final weights ${lab003.join(", ")}`);
+    for (const site of sites) {
+      const screenshots = path.join(CHECK_DIR, site.label, "screenshots");
+      for (const name of site.pages) {
+        test(`${site.label}/${name}.html loads from disk cleanly, every figure and formula shows, every link resolves`, async (t) => {
+          const file = path.join(site.dir, `${name}.html`);
+          assert.ok(fs.existsSync(file), `${file} was not written`);
+          const { page, problems, warnings } = await openPage(browser!, file);
+          try {
+            const facts = await collectFacts(page);
+            for (const img of facts.images) {
+              if (!img.decoded) problems.push(`image does not decode: ${img.src} (${img.error})`);
+              if (!(img.naturalWidth > 0 && img.width > 0 && img.height > 0)) {
+                problems.push(
+                  `image without size: ${img.src} (${img.width}×${img.height}, natural width ${img.naturalWidth})`,
+                );
               }
             }
+            const gifFrames: number[] = [];
+            for (const src of facts.gifs) {
+              const gif = await decodeGif(page, src);
+              gifFrames.push(gif.frames);
+              if (gif.error || !(gif.frames > 0))
+                problems.push(`GIF does not decode: ${src.slice(0, 80)} (${gif.error ?? `${gif.frames} frames`})`);
+            }
+            for (const chart of facts.charts) {
+              if (!/\blive\b/.test(chart.className))
+                problems.push(`chart ${chart.id} was not drawn live (${chart.className})`);
+              if (!(chart.width > 0 && chart.height > 0))
+                problems.push(`chart ${chart.id} without size: ${chart.width}×${chart.height}`);
+            }
+            for (const math of facts.maths) {
+              if (!(math.width > 0 && math.height > 0)) problems.push(`formula without size: ${math.text}`);
+            }
+            for (const math of facts.scrolledMaths)
+              problems.push(`display equation with a scroll bar at ${VIEWPORT.width} px: ${math}`);
+            if (!facts.katexFont) problems.push("KaTeX's fonts did not load (assets/katex/)");
+            problems.push(...brokenLinks(site.dir, file, facts).map((b) => `broken link ${b}`));
+            if (facts.scrollWidth > facts.clientWidth)
+              problems.push(`the page scrolls sideways at ${VIEWPORT.width} px: ${facts.scrollWidth} px wide`);
+            fs.mkdirSync(screenshots, { recursive: true });
+            await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+            // On a phone-sized window, wide outputs scroll inside their boxes, not the page.
+            await page.setViewportSize(NARROW);
+            const narrow = (await page.evaluate(
+              "[document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+            )) as number[];
+            if (narrow[0]! > narrow[1]!)
+              problems.push(`the page scrolls sideways at ${NARROW.width} px: ${narrow[0]} px wide`);
+            t.diagnostic(
+              `${facts.images.length} images (${gifFrames.map((n) => `${n}-frame GIF`).join(", ") || "no GIFs"}), ` +
+                `${facts.charts.length} live charts, ${facts.maths.length} formulas, ${facts.links.length} links`,
+            );
+            if (warnings.length) t.diagnostic(`console warnings: ${warnings.join(" | ").slice(0, 2000)}`);
+          } finally {
+            await page.close();
+          }
+          assert.deepEqual(problems, [], `${file}:\n${problems.join("\n")}`);
+        });
+      }
+    }
 
-            // Each panel: click at a point, the start is that point, the paths are the library's.
-            const panels = page.locator(`#${id} ${PANEL_BACKGROUNDS}`);
-            const count = await panels.count();
-            assert.ok(count >= 1, "the figure has panels to click");
-            for (let p = 0; p < count; p++) {
-              const before = await page.locator(`#${id} .chart-live`).screenshot();
-              await panels.nth(p).scrollIntoViewIfNeeded();
-              // The panel's plot area on the screen: its background's geometry (getBBox: without the
-              // stroke, which Playwright's boundingBox would count) through the SVG's transform.
-              const box = (await page.evaluate(`(() => {
+    for (const site of sites) {
+      for (const name of site.pages.filter((n) => n !== "index")) {
+        test(`${site.label}/${name}.html: every control bound to a chart parameter changes what is drawn`, async (t) => {
+          const { page, problems } = await openPage(browser!, path.join(site.dir, `${name}.html`));
+          let reports: ControlReport[];
+          try {
+            reports = (await page.evaluate(EXERCISE_CONTROLS)) as ControlReport[];
+          } finally {
+            await page.close();
+          }
+          t.diagnostic(
+            reports.length
+              ? reports
+                  .map((r) => `${r.chart}: ${r.control} ${r.changed ? "changes the chart" : "CHANGES NOTHING"}`)
+                  .join("; ")
+              : "no bound controls",
+          );
+          if (site.label === "fixtures") {
+            // The fixture has a slider and a legend selection, so this test cannot pass on a page without controls.
+            assert.deepEqual(reports.map((r) => r.control).sort(), ["k (range)", "picked (legend)"]);
+          }
+          const unchanged = reports
+            .filter((r) => !r.changed)
+            .map((r) => `${r.chart}: ${r.control}${r.error ? ` (${r.error})` : " changes nothing"}`);
+          assert.deepEqual([...problems, ...unchanged], []);
+        });
+      }
+    }
+
+    for (const site of sites) {
+      for (const name of site.pages.filter((n) => n !== "index")) {
+        const file = path.join(site.dir, `${name}.html`);
+        // Decided when the page exists: the marker is in the page's spec scripts.
+        const marked = () => fs.existsSync(file) && fs.readFileSync(file, "utf8").includes('"liveRprop":{');
+        test(`${site.label}/${name}.html: a click on a live RProp surface draws the library's paths from the clicked point`, async (t) => {
+          if (!marked()) {
+            assert.notEqual(site.label, "fixtures", "the fixture's loss surface carries the live-rprop marker");
+            t.diagnostic("no live RProp explorable on this page");
+            return;
+          }
+          const { page, problems } = await openPage(browser!, file);
+          try {
+            const figures = (await page.evaluate(
+              `[...document.querySelectorAll("figure.chart.explorable")].map((f) => f.id)`,
+            )) as string[];
+            assert.ok(figures.length > 0, "the marked chart became an explorable");
+            for (const id of figures) {
+              const spec = JSON.parse(
+                (await page.locator(`#${id} script.chart-spec`).textContent()) ?? "null",
+              ) as unknown;
+              const marker = explorableMarker(spec) as LiveRpropMarker;
+              const readResult = async () =>
+                JSON.parse(
+                  (await page.locator(`#${id}`).getAttribute("data-live-result")) ?? "null",
+                ) as LiveResult | null;
+
+              // The paths drawn at load, from the notebook's own start.
+              if (marker.start) {
+                const initial = await readResult();
+                assert.deepEqual(initial?.start, marker.start);
+                assert.deepEqual(
+                  initial?.rprop.end,
+                  (await rpropInNode(marker, marker.start)).end,
+                  "RProp from the marker's start",
+                );
+                const lab003 = lab003FinalWeights();
+                if (lab003 && site.label === "fixtures") {
+                  // The fixture holds lab 003's data and RProp settings: the page ends where the notebook ended.
+                  assert.deepEqual(
+                    initial!.rprop.end.map((v) => +v.toFixed(4)),
+                    lab003,
+                    "lab 003's printed final weights",
+                  );
+                  t.diagnostic(`from (−2, 2) the page's RProp ends at lab 003's final weights ${lab003.join(", ")}`);
+                }
+              }
+
+              // Each panel: click at a point, the start is that point, the paths are the library's.
+              const panels = page.locator(`#${id} ${PANEL_BACKGROUNDS}`);
+              const count = await panels.count();
+              assert.ok(count >= 1, "the figure has panels to click");
+              for (let p = 0; p < count; p++) {
+                const before = await page.locator(`#${id} .chart-live`).screenshot();
+                await panels.nth(p).scrollIntoViewIfNeeded();
+                // The panel's plot area on the screen: its background's geometry (getBBox: without the
+                // stroke, which Playwright's boundingBox would count) through the SVG's transform.
+                const box = (await page.evaluate(`(() => {
                 const el = document.querySelectorAll(${JSON.stringify(`#${id} ${PANEL_BACKGROUNDS}`)})[${p}];
                 const bb = el.getBBox(), m = el.getScreenCTM();
                 const a = new DOMPoint(bb.x, bb.y).matrixTransform(m), b = new DOMPoint(bb.x + bb.width, bb.y + bb.height).matrixTransform(m);
                 return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
               })()`)) as { x: number; y: number; width: number; height: number };
-              assert.ok(box.width > 0 && box.height > 0, `panel ${p + 1} has a size`);
-              const [fx, fy] = [0.3 + 0.1 * p, 0.35];
-              const previous = JSON.stringify(await readResult());
-              await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height);
-              await page.waitForFunction(`document.getElementById(${JSON.stringify(id)}).dataset.liveResult !== ${JSON.stringify(previous)}`);
-              const result = (await readResult())!;
-              const after = await page.locator(`#${id} .chart-live`).screenshot();
-              assert.ok(!before.equals(after), `panel ${p + 1}: the click changed the pixels of the chart`);
+                assert.ok(box.width > 0 && box.height > 0, `panel ${p + 1} has a size`);
+                const [fx, fy] = [0.3 + 0.1 * p, 0.35];
+                const previous = JSON.stringify(await readResult());
+                await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height);
+                await page.waitForFunction(
+                  `document.getElementById(${JSON.stringify(id)}).dataset.liveResult !== ${JSON.stringify(previous)}`,
+                );
+                const result = (await readResult())!;
+                const after = await page.locator(`#${id} .chart-live`).screenshot();
+                assert.ok(!before.equals(after), `panel ${p + 1}: the click changed the pixels of the chart`);
 
-              // The start is where the click fell, in the panel's own axes (its explicit domain), to a pixel.
-              const domains = panelDomains(spec)[p];
-              if (domains) {
-                const [[x0, x1], [y0, y1]] = domains;
-                const expected = [x0 + fx * (x1 - x0), y1 - fy * (y1 - y0)];
-                const tolerance = [(1.5 * (x1 - x0)) / box.width + 1e-3, (1.5 * (y1 - y0)) / box.height + 1e-3];
-                for (const k of [0, 1]) {
-                  assert.ok(Math.abs(result.start[k]! - expected[k]!) <= tolerance[k]!, `panel ${p + 1}: start ${result.start} is not where the click fell (${expected})`);
+                // The start is where the click fell, in the panel's own axes (its explicit domain), to a pixel.
+                const domains = panelDomains(spec)[p];
+                if (domains) {
+                  const [[x0, x1], [y0, y1]] = domains;
+                  const expected = [x0 + fx * (x1 - x0), y1 - fy * (y1 - y0)];
+                  const tolerance = [(1.5 * (x1 - x0)) / box.width + 1e-3, (1.5 * (y1 - y0)) / box.height + 1e-3];
+                  for (const k of [0, 1]) {
+                    assert.ok(
+                      Math.abs(result.start[k]! - expected[k]!) <= tolerance[k]!,
+                      `panel ${p + 1}: start ${result.start} is not where the click fell (${expected})`,
+                    );
+                  }
                 }
-              }
-              const expectedRprop = await rpropInNode(marker, result.start);
-              assert.deepEqual(result.rprop.end, expectedRprop.end, `panel ${p + 1}: RProp's end from (${result.start}) equals the library's in Node`);
-              const expectedGd = gradientDescentInNode(marker, result.start);
-              assert.deepEqual(result.gradientDescent.end, expectedGd.end, `panel ${p + 1}: gradient descent's last point equals the library's in Node`);
-              assert.equal(result.gradientDescent.iterations, expectedGd.iterations);
-              assert.equal(result.gradientDescent.stopped !== undefined, expectedGd.stopped);
-              // What is drawn is that path: the view's data rows, first the start, last the end.
-              const drawn = (await page.evaluate(`(() => {
+                const expectedRprop = await rpropInNode(marker, result.start);
+                assert.deepEqual(
+                  result.rprop.end,
+                  expectedRprop.end,
+                  `panel ${p + 1}: RProp's end from (${result.start}) equals the library's in Node`,
+                );
+                const expectedGd = gradientDescentInNode(marker, result.start);
+                assert.deepEqual(
+                  result.gradientDescent.end,
+                  expectedGd.end,
+                  `panel ${p + 1}: gradient descent's last point equals the library's in Node`,
+                );
+                assert.equal(result.gradientDescent.iterations, expectedGd.iterations);
+                assert.equal(result.gradientDescent.stopped !== undefined, expectedGd.stopped);
+                // What is drawn is that path: the view's data rows, first the start, last the end.
+                const drawn = (await page.evaluate(`(() => {
                 const chart = window.bpttLab.charts.find((c) => c.figure.id === ${JSON.stringify(id)});
                 const rows = chart.view.data("bptt_live_rprop");
                 return { n: rows.length, first: [rows[0].wx, rows[0].wRec], last: [rows[rows.length - 1].wx, rows[rows.length - 1].wRec] };
               })()`)) as { n: number; first: number[]; last: number[] };
-              assert.deepEqual(drawn, { n: expectedRprop.points, first: result.start, last: expectedRprop.end });
-              t.diagnostic(
-                `${id} panel ${p + 1}: click → start (${result.start.join(", ")}), RProp → (${result.rprop.end.map((v) => v.toFixed(4)).join(", ")}), ` +
-                  `gradient descent ${result.gradientDescent.stopped ?? `→ (${result.gradientDescent.end.map((v) => v.toFixed(4)).join(", ")})`}`,
-              );
+                assert.deepEqual(drawn, { n: expectedRprop.points, first: result.start, last: expectedRprop.end });
+                t.diagnostic(
+                  `${id} panel ${p + 1}: click → start (${result.start.join(", ")}), RProp → (${result.rprop.end.map((v) => v.toFixed(4)).join(", ")}), ` +
+                    `gradient descent ${result.gradientDescent.stopped ?? `→ (${result.gradientDescent.end.map((v) => v.toFixed(4)).join(", ")})`}`,
+                );
+              }
             }
+          } finally {
+            await page.close();
           }
-        } finally {
-          await page.close();
-        }
-        assert.deepEqual(problems, []);
-      });
+          assert.deepEqual(problems, []);
+        });
+      }
     }
-  }
-});
+  });

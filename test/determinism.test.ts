@@ -34,13 +34,15 @@ export function normaliseText(text: string, paths: readonly string[] = []): stri
   let s = text;
   // Longest first, so that a folder inside another is replaced as a whole.
   for (const p of [...paths].sort((a, b) => b.length - a.length)) s = s.split(p).join("<path>");
-  return s
-    .replace(/\d+(?:\.\d+)?(?:e[+-]?\d+)? (?:it\/s|s\/it)\b/g, "<rate>")
-    .replace(/\b(elapsed|ETA) (?:\d+:)?\d+:\d\d\b/g, "$1 <clock>")
-    .replace(/\d+(?:\.\d+)? ?GFLOP\/s/g, "<throughput>")
-    .replace(/\bpeak memory \d+(?:\.\d+)? ?MB\b/g, "peak memory <memory>")
-    // The spaces before a time go too (tables pad it to a width that grows with the number).
-    .replace(/( *)\b\d+(?:\.\d+)? ?(?:ms|s)\b(?!\/)/g, (_, spaces: string) => `${spaces ? " " : ""}<time>`);
+  return (
+    s
+      .replace(/\d+(?:\.\d+)?(?:e[+-]?\d+)? (?:it\/s|s\/it)\b/g, "<rate>")
+      .replace(/\b(elapsed|ETA) (?:\d+:)?\d+:\d\d\b/g, "$1 <clock>")
+      .replace(/\d+(?:\.\d+)? ?GFLOP\/s/g, "<throughput>")
+      .replace(/\bpeak memory \d+(?:\.\d+)? ?MB\b/g, "peak memory <memory>")
+      // The spaces before a time go too (tables pad it to a width that grows with the number).
+      .replace(/( *)\b\d+(?:\.\d+)? ?(?:ms|s)\b(?!\/)/g, (_, spaces: string) => `${spaces ? " " : ""}<time>`)
+  );
 }
 
 const TEXT_MIMES = new Set(["text/plain", "text/html", "text/markdown"]);
@@ -56,7 +58,11 @@ function normaliseOutput(output: Output, paths: readonly string[]): unknown {
     return { ...output, data };
   }
   if (output.output_type === "error") {
-    return { ...output, evalue: normaliseText(output.evalue, paths), traceback: output.traceback.map((l) => normaliseText(l, paths)) };
+    return {
+      ...output,
+      evalue: normaliseText(output.evalue, paths),
+      traceback: output.traceback.map((l) => normaliseText(l, paths)),
+    };
   }
   return output;
 }
@@ -107,11 +113,16 @@ function compareNotebooks(name: string, a: Notebook, b: Notebook, pathsA: string
     if (!isDeepStrictEqual(x, y)) diffs.push(`${name}, ${where}: ${firstDifference(x, y)}`);
   };
   note("notebook metadata", comparableNotebookMetadata(a), comparableNotebookMetadata(b));
-  if (a.cells.length !== b.cells.length) return [...diffs, `${name}: ${a.cells.length} cells in run 1, ${b.cells.length} in run 2`];
+  if (a.cells.length !== b.cells.length)
+    return [...diffs, `${name}: ${a.cells.length} cells in run 1, ${b.cells.length} in run 2`];
   a.cells.forEach((ca, i) => {
     const cb = b.cells[i]!;
     const where = `cell ${i + 1}`;
-    note(`${where} source`, { type: ca.cell_type, id: ca.id, source: joinText(ca.source) }, { type: cb.cell_type, id: cb.id, source: joinText(cb.source) });
+    note(
+      `${where} source`,
+      { type: ca.cell_type, id: ca.id, source: joinText(ca.source) },
+      { type: cb.cell_type, id: cb.id, source: joinText(cb.source) },
+    );
     note(`${where} metadata`, comparableMetadata(ca), comparableMetadata(cb));
     if (ca.cell_type !== "code" || cb.cell_type !== "code") return;
     note(`${where} execution_count`, ca.execution_count, cb.execution_count);
@@ -121,13 +132,19 @@ function compareNotebooks(name: string, a: Notebook, b: Notebook, pathsA: string
     }
     ca.outputs.forEach((oa, k) => {
       const ob = cb.outputs[k]!;
-      const mimes = oa.output_type === "display_data" || oa.output_type === "execute_result" ? ` (${Object.keys(oa.data).join(", ")})` : "";
-      note(`${where} output ${k + 1} ${oa.output_type}${mimes}`, normaliseOutput(oa, pathsA), normaliseOutput(ob, pathsB));
+      const mimes =
+        oa.output_type === "display_data" || oa.output_type === "execute_result"
+          ? ` (${Object.keys(oa.data).join(", ")})`
+          : "";
+      note(
+        `${where} output ${k + 1} ${oa.output_type}${mimes}`,
+        normaliseOutput(oa, pathsA),
+        normaliseOutput(ob, pathsB),
+      );
     });
   });
   return diffs;
 }
-
 
 /** Every file under `dir`, relative path → bytes. */
 function filesUnder(dir: string): Map<string, Buffer> {
@@ -148,15 +165,32 @@ describe("normaliseText strips timings and paths only", () => {
       "SSNN, pure sine: 3 epochs × 12 batches in <time>; loss (epoch mean) 7.887 → 0.1843",
     );
     assert.equal(
-      normaliseText("ReLU RNN (4 units), echo 3  5000/5000  100%  4157 it/s  elapsed 0:01  epoch=5 loss=0.001062 accuracy=99.99"),
+      normaliseText(
+        "ReLU RNN (4 units), echo 3  5000/5000  100%  4157 it/s  elapsed 0:01  epoch=5 loss=0.001062 accuracy=99.99",
+      ),
       "ReLU RNN (4 units), echo 3  5000/5000  100%  <rate>  elapsed <clock>  epoch=5 loss=0.001062 accuracy=99.99",
     );
-    assert.equal(normaliseText("3/3  100%  1.063 s/it  elapsed 1:00:03  ETA 0:12"), "3/3  100%  <rate>  elapsed <clock>  ETA <clock>");
-    assert.equal(normaliseText("trained in 1.2 s (0.241 ms per chunk), tested in 0.1 s"), "trained in <time> (<time> per chunk), tested in <time>");
-    assert.equal(normaliseText("GRU (16 units), echo 10    65.6%    64.7%     1.8 s"), "GRU (16 units), echo 10    65.6%    64.7% <time>");
+    assert.equal(
+      normaliseText("3/3  100%  1.063 s/it  elapsed 1:00:03  ETA 0:12"),
+      "3/3  100%  <rate>  elapsed <clock>  ETA <clock>",
+    );
+    assert.equal(
+      normaliseText("trained in 1.2 s (0.241 ms per chunk), tested in 0.1 s"),
+      "trained in <time> (<time> per chunk), tested in <time>",
+    );
+    assert.equal(
+      normaliseText("GRU (16 units), echo 10    65.6%    64.7%     1.8 s"),
+      "GRU (16 units), echo 10    65.6%    64.7% <time>",
+    );
     assert.equal(normaliseText("x; 2.5 GFLOP/s in the matrix products"), "x; <throughput> in the matrix products");
-    assert.equal(normaliseText("notebook ran in 21.0 s; peak memory 383 MB; wasm"), "notebook ran in <time>; peak memory <memory>; wasm");
-    assert.equal(normaliseText("wrote /tmp/run-a/x/files/a.gif", ["/tmp/run-a", "/tmp/run-a/x/files"]), "wrote <path>/a.gif");
+    assert.equal(
+      normaliseText("notebook ran in 21.0 s; peak memory 383 MB; wasm"),
+      "notebook ran in <time>; peak memory <memory>; wasm",
+    );
+    assert.equal(
+      normaliseText("wrote /tmp/run-a/x/files/a.gif", ["/tmp/run-a", "/tmp/run-a/x/files"]),
+      "wrote <path>/a.gif",
+    );
   });
 
   test("what it keeps: numbers without a time unit, and words that start with s", () => {
@@ -179,13 +213,24 @@ test("a backend that cannot promise determinism says so in its line", () => {
     "TensorFlow.js backend: node-gpu; not deterministic: its GPU reductions run in no fixed order, so TensorFlow.js results (autodiff checks) may differ slightly between runs",
   );
   assert.equal(
-    describeBackend({ name: "wasm", tfName: "wasm", attempts: [{ name: "node", ok: false, reason: "not installed" }, { name: "wasm", ok: true, reason: "" }], deterministic: true }),
+    describeBackend({
+      name: "wasm",
+      tfName: "wasm",
+      attempts: [
+        { name: "node", ok: false, reason: "not installed" },
+        { name: "wasm", ok: true, reason: "" },
+      ],
+      deterministic: true,
+    }),
     "TensorFlow.js backend: wasm (node skipped: not installed)",
   );
 });
 
 describe("two runs of every notebook (short preset) give the same outputs", () => {
-  const notebooks = fs.readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith(".ipynb")).sort();
+  const notebooks = fs
+    .readdirSync(NOTEBOOK_DIR)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-determinism-"));
   const runDirs = [path.join(base, "run-1"), path.join(base, "run-2")];
   const status = new Map<string, string>();
@@ -200,7 +245,10 @@ describe("two runs of every notebook (short preset) give the same outputs", () =
     }
     args.push(path.join("notebooks", file));
     const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    status.set(`${out}/${file}`, `exit ${run.status}${run.signal ? ` (${run.signal})` : ""}\n${run.stderr.slice(-4000)}`);
+    status.set(
+      `${out}/${file}`,
+      `exit ${run.status}${run.signal ? ` (${run.signal})` : ""}\n${run.stderr.slice(-4000)}`,
+    );
   }
 
   test("the notebooks exist", () => {
@@ -233,5 +281,4 @@ describe("two runs of every notebook (short preset) give the same outputs", () =
       assert.deepEqual(diffs, [], `${name}: outputs differ between two runs with the same seed:\n${diffs.join("\n")}`);
     });
   }
-
 });

@@ -40,7 +40,8 @@ test("the target is the input echoed echoStep steps later, zeros first, and the 
     }
     // Chunk i's first echoStep targets are chunk i−1's last echoStep inputs.
     for (let i = 1; i < d.numChunks; i++) {
-      const prev = d.peekChunk(i - 1).x, cur = d.peekChunk(i).y;
+      const prev = d.peekChunk(i - 1).x,
+        cur = d.peekChunk(i).y;
       for (let b = 0; b < d.batchSize; b++) {
         for (let k = 0; k < echoStep; k++) assert.equal(cur.data[b * 20 + k], prev.data[b * 20 + 20 - echoStep + k]);
       }
@@ -65,15 +66,27 @@ test("chunks are consecutive slices of the series; chunk 0 draws a fresh series,
 });
 
 test("sizes that cannot work are one-line errors that say what to change", () => {
-  assert.throws(() => new EchoData({ ...lab, seriesLength: 20001 }), /seriesLength 20001 is not a multiple of truncatedLength 20; use e\.g\. seriesLength 20000/);
-  assert.throws(() => new EchoData({ ...lab, echoStep: 20 }), /echoStep 20 is not below truncatedLength 20: truncated BPTT cuts the gradient/);
+  assert.throws(
+    () => new EchoData({ ...lab, seriesLength: 20001 }),
+    /seriesLength 20001 is not a multiple of truncatedLength 20; use e\.g\. seriesLength 20000/,
+  );
+  assert.throws(
+    () => new EchoData({ ...lab, echoStep: 20 }),
+    /echoStep 20 is not below truncatedLength 20: truncated BPTT cuts the gradient/,
+  );
   assert.doesNotThrow(() => new EchoData({ ...lab, echoStep: 25, allowEchoBeyondChunk: true }));
   assert.throws(() => new EchoData({ ...lab, echoStep: 0 }), /echoStep must be a positive integer, got 0/);
   assert.throws(() => new EchoData({ ...lab, batchSize: -5 }), /batchSize must be a positive integer, got -5/);
   assert.throws(() => new EchoData({ ...lab, truncatedLength: 2.5 }), /truncatedLength must be a positive integer/);
-  assert.throws(() => new EchoData({ ...lab, seriesLength: 20, echoStep: 20, allowEchoBeyondChunk: true }), /echoStep 20 must be below seriesLength 20/);
+  assert.throws(
+    () => new EchoData({ ...lab, seriesLength: 20, echoStep: 20, allowEchoBeyondChunk: true }),
+    /echoStep 20 must be below seriesLength 20/,
+  );
   assert.throws(() => new EchoData({ ...lab, series_length: 100 } as never), /unknown option series_length/);
-  assert.throws(() => new EchoData({ ...lab, seriesLength: 200 }).peekChunk(10), /chunk index must be an integer in \[0, 9\], got 10/);
+  assert.throws(
+    () => new EchoData({ ...lab, seriesLength: 200 }).peekChunk(10),
+    /chunk index must be an integer in \[0, 9\], got 10/,
+  );
 });
 
 test("echoTargets and formatBits print as the lab prints", () => {

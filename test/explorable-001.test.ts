@@ -31,7 +31,11 @@ async function scene(spec: Json, signals: Record<string, unknown> = {}): Promise
 
 test("lineChart: the lines, a hover rule with every series' value in its tooltip, legend-click highlight; data as before", () => {
   const spec: Json = lineChart({ series: runs, xTitle: "epoch", yTitle: "accuracy (%)" });
-  assert.deepEqual(spec.data.values[3], { series: "LSTM (16 units)", x: 1, y: 62.7 }, "the rows are the same plain rows");
+  assert.deepEqual(
+    spec.data.values[3],
+    { series: "LSTM (16 units)", x: 1, y: 62.7 },
+    "the rows are the same plain rows",
+  );
   assert.equal(spec.encoding.y.title, "accuracy (%)", "x, y and colour stay encoded once, at the top");
   const [lines, rule, points] = spec.layer;
   assert.equal(lines.mark.type, "line");
@@ -41,17 +45,36 @@ test("lineChart: the lines, a hover rule with every series' value in its tooltip
   assert.deepEqual(lines.encoding.opacity, { condition: { param: pick.name, value: 1 }, value: 0.15 });
   assert.equal(rule.mark.type, "rule");
   const hover = rule.params[0];
-  assert.deepEqual(hover.select, { type: "point", fields: ["x"], nearest: true, on: "pointerover", clear: "pointerout" });
+  assert.deepEqual(hover.select, {
+    type: "point",
+    fields: ["x"],
+    nearest: true,
+    on: "pointerover",
+    clear: "pointerout",
+  });
   assert.deepEqual(rule.encoding.opacity, { condition: { param: hover.name, value: 0.7, empty: false }, value: 0 });
-  assert.deepEqual(rule.encoding.tooltip.map((t: Json) => [t.field, t.title]), [["x", "epoch"], ["0", "ReLU RNN (4 units)"], ["1", "LSTM (16 units)"]]);
+  assert.deepEqual(
+    rule.encoding.tooltip.map((t: Json) => [t.field, t.title]),
+    [
+      ["x", "epoch"],
+      ["0", "ReLU RNN (4 units)"],
+      ["1", "LSTM (16 units)"],
+    ],
+  );
   assert.deepEqual(points.transform, [{ filter: { param: hover.name, empty: false } }]);
   assert.deepEqual(compileSpec(spec).warnings, []);
 });
 
 test("lineChart: selections are named by the series, so panels of the same runs share them and other charts do not", () => {
   const names = (s: Json) => [s.layer[0].params?.[0]?.name, s.layer[1].params[0].name];
-  const a = lineChart({ series: runs }), b = lineChart({ series: runs, title: "another panel" });
-  const c = lineChart({ series: [{ name: "wx", values: [1, 2] }, { name: "wrec", values: [2, 1] }] });
+  const a = lineChart({ series: runs }),
+    b = lineChart({ series: runs, title: "another panel" });
+  const c = lineChart({
+    series: [
+      { name: "wx", values: [1, 2] },
+      { name: "wrec", values: [2, 1] },
+    ],
+  });
   assert.deepEqual(names(a), names(b));
   assert.notEqual(names(a)[0], names(c)[0]);
   assert.notEqual(names(a)[1], names(c)[1]);
@@ -66,12 +89,17 @@ test("lineChart: interactive: false is the bare line mark; a dense chart carries
   const bare: Json = lineChart({ series: runs, interactive: false });
   assert.equal(bare.mark.type, "line");
   assert.equal(bare.layer, undefined);
-  const dense: Json = lineChart({ series: [{ name: "wx", values: Array.from({ length: 300 }, (_, i) => Math.sin(i / 30)) }] });
+  const dense: Json = lineChart({
+    series: [{ name: "wx", values: Array.from({ length: 300 }, (_, i) => Math.sin(i / 30)) }],
+  });
   assert.deepEqual(dense.layer[1].transform.at(-1), { filter: "(datum.x_index - 1) % 3 === 0" });
   const svg = await scene(dense);
   const rules = (svg.match(/<line [^>]*opacity="0"/g) ?? []).length;
   assert.equal(rules, 100, "one invisible rule per third x");
-  const bareDense = lineChart({ series: [{ name: "wx", values: Array.from({ length: 300 }, (_, i) => Math.sin(i / 30)) }], interactive: false });
+  const bareDense = lineChart({
+    series: [{ name: "wx", values: Array.from({ length: 300 }, (_, i) => Math.sin(i / 30)) }],
+    interactive: false,
+  });
   const [withHover, without] = [(await renderSvg(dense)).length, (await renderSvg(bareDense)).length];
   // At most 100 invisible rules and voronoi cells, whatever the length of the lines: ~26 kB here.
   assert.ok(withHover - without < 30000, `static SVG ${withHover} bytes with the hover layer, ${without} without`);
@@ -79,8 +107,16 @@ test("lineChart: interactive: false is the bare line mark; a dense chart carries
 
 const T = 20;
 const curves = [
-  { model: "ReLU RNN (4 units)", phase: "before training", values: Array.from({ length: T }, (_, k) => 10 ** (-0.4 * k)) },
-  { model: "ReLU RNN (4 units)", phase: "after training", values: Array.from({ length: T }, (_, k) => (k > 5 ? 0 : 10 ** -k)) },
+  {
+    model: "ReLU RNN (4 units)",
+    phase: "before training",
+    values: Array.from({ length: T }, (_, k) => 10 ** (-0.4 * k)),
+  },
+  {
+    model: "ReLU RNN (4 units)",
+    phase: "after training",
+    values: Array.from({ length: T }, (_, k) => (k > 5 ? 0 : 10 ** -k)),
+  },
   { model: "LSTM (16 units)", phase: "before training", values: Array.from({ length: T }, (_, k) => 10 ** (-0.3 * k)) },
   { model: "LSTM (16 units)", phase: "after training", values: Array.from({ length: T }, (_, k) => 1 + k / 5) },
 ];
@@ -90,8 +126,16 @@ test("gradientReachExplorer: a step-back slider and a model dropdown, embed opti
   assert.equal(spec.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
   assert.deepEqual(spec.usermeta, { embedOptions: { actions: false } });
   const [k, model] = spec.params;
-  assert.deepEqual(k, { name: "stepsBack", value: 10, bind: { input: "range", min: 0, max: 19, step: 1, name: "steps back k " } });
-  assert.deepEqual(model, { name: "pickedModel", value: "ReLU RNN (4 units)", bind: { input: "select", options: ["ReLU RNN (4 units)", "LSTM (16 units)"], name: "model " } });
+  assert.deepEqual(k, {
+    name: "stepsBack",
+    value: 10,
+    bind: { input: "range", min: 0, max: 19, step: 1, name: "steps back k " },
+  });
+  assert.deepEqual(model, {
+    name: "pickedModel",
+    value: "ReLU RNN (4 units)",
+    bind: { input: "select", options: ["ReLU RNN (4 units)", "LSTM (16 units)"], name: "model " },
+  });
   assert.equal(spec.data.values.length, 4 * T);
   assert.equal(spec.hconcat.length, 2);
   assert.deepEqual(spec.hconcat[0].transform, [{ filter: "datum.model === pickedModel" }]);
@@ -106,7 +150,14 @@ test("gradientReachRows: a 0 (nothing reaches back) is drawn at the log axis' lo
   // Smallest positive value 10^−7.6 (the ReLU RNN before training, k = 19), largest 1 + 19/5 = 4.8.
   assert.deepEqual(domain, [1e-8, 10]);
   const zero = rows.find((r) => r.model === "ReLU RNN (4 units)" && r.phase === "after training" && r.k === 10);
-  assert.deepEqual(zero, { model: "ReLU RNN (4 units)", phase: "after training", k: 10, value: 0, shown: 1e-8, label: "0" });
+  assert.deepEqual(zero, {
+    model: "ReLU RNN (4 units)",
+    phase: "after training",
+    k: 10,
+    value: 0,
+    shown: 1e-8,
+    label: "0",
+  });
   const lstm = rows.find((r) => r.model === "LSTM (16 units)" && r.phase === "after training" && r.k === 10);
   assert.equal(lstm?.label, "3.0e+0");
 });
@@ -128,11 +179,29 @@ test("gradientReachExplorer: moving the slider and picking a model change what i
 });
 
 test("gradientReachExplorer: bad curves and options are one-line errors naming the fix", () => {
-  assert.throws(() => gradientReachExplorer({ curves: [] }), /curves must be a non-empty array of \{model, phase, values\}/);
-  assert.throws(() => gradientReachExplorer({ curves: [curves[0], { ...curves[1], values: [1, 2] }] }), /curves\[1\]\.values has 2 steps but curves\[0\] has 20/);
-  assert.throws(() => gradientReachExplorer({ curves: [curves[0], curves[0]] }), /two curves are "ReLU RNN \(4 units\)", "before training"/);
-  assert.throws(() => gradientReachExplorer({ curves: [{ ...curves[0], values: [1, -1] }] }), /curves\[0\]\.values\[1\] is -1; a norm ratio is finite and ≥ 0/);
+  assert.throws(
+    () => gradientReachExplorer({ curves: [] }),
+    /curves must be a non-empty array of \{model, phase, values\}/,
+  );
+  assert.throws(
+    () => gradientReachExplorer({ curves: [curves[0], { ...curves[1], values: [1, 2] }] }),
+    /curves\[1\]\.values has 2 steps but curves\[0\] has 20/,
+  );
+  assert.throws(
+    () => gradientReachExplorer({ curves: [curves[0], curves[0]] }),
+    /two curves are "ReLU RNN \(4 units\)", "before training"/,
+  );
+  assert.throws(
+    () => gradientReachExplorer({ curves: [{ ...curves[0], values: [1, -1] }] }),
+    /curves\[0\]\.values\[1\] is -1; a norm ratio is finite and ≥ 0/,
+  );
   assert.throws(() => gradientReachExplorer({ curves, k: 20 }), /k must be an integer in \[0, 19\], got 20/);
-  assert.throws(() => gradientReachExplorer({ curves, model: "GRU" }), /model "GRU" has no curve; models are ReLU RNN \(4 units\), LSTM \(16 units\)/);
-  assert.throws(() => gradientReachExplorer({ curves, slider: 3 } as never), /gradientReachExplorer: unknown option slider/);
+  assert.throws(
+    () => gradientReachExplorer({ curves, model: "GRU" }),
+    /model "GRU" has no curve; models are ReLU RNN \(4 units\), LSTM \(16 units\)/,
+  );
+  assert.throws(
+    () => gradientReachExplorer({ curves, slider: 3 } as never),
+    /gradientReachExplorer: unknown option slider/,
+  );
 });

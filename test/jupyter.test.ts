@@ -73,13 +73,19 @@ function registerKernel(root: string, python: string): NodeJS.ProcessEnv {
     // Silences debugpy's "frozen modules" warning that Python 3.11 prints on every kernel client start.
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
-  const install = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "install-kernel.ts"), "--prefix", prefix], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: privateEnv,
-  });
+  const install = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "scripts", "install-kernel.ts"), "--prefix", prefix],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: privateEnv,
+    },
+  );
   assert.equal(install.status, 0, `scripts/install-kernel.ts --prefix failed:\n${install.stdout}\n${install.stderr}`);
-  const spec = JSON.parse(fs.readFileSync(path.join(prefix, "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8"));
+  const spec = JSON.parse(
+    fs.readFileSync(path.join(prefix, "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8"),
+  );
   assert.equal(spec.argv[0], TSLAB_BIN, "the kernel spec runs the project's own tslab");
   return privateEnv;
 }
@@ -88,7 +94,10 @@ function execute(notebook: string): Promise<Execution> {
   const base = notebook.replace(/\.ipynb$/, "");
   const outNotebook = `${base}.executed.ipynb`;
   const outHtml = `${base}.nbconvert.html`;
-  const child = spawn(jupyter.python!, [DRIVER, notebook, outNotebook, outHtml], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(jupyter.python!, [DRIVER, notebook, outNotebook, outHtml], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -123,7 +132,11 @@ const lastLines = (text: string, n: number) => {
   const lines = text.replace(/\s+$/, "").split("\n");
   return (lines.length > n ? [`… ${lines.length - n} lines above`, ...lines.slice(-n)] : lines).join("\n");
 };
-const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
+const indent = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 
 /**
  * The failure as a reader needs it: notebook, cell (numbered as in the source notebook, which has
@@ -134,7 +147,9 @@ function describeFailure(source: string, sourceNb: Notebook, run: Execution, pre
   const executedCells = run.executed?.cells ?? [];
   const cellIndex = typeof run.cell === "number" ? run.cell : undefined;
   if (cellIndex !== undefined) {
-    const injectedAt = executedCells.findIndex((c) => cellTags(c as Notebook["cells"][number]).includes("injected-parameters"));
+    const injectedAt = executedCells.findIndex((c) =>
+      cellTags(c as Notebook["cells"][number]).includes("injected-parameters"),
+    );
     const cell = executedCells[cellIndex] as Notebook["cells"][number] | undefined;
     let where: string;
     if (cellIndex === injectedAt) {
@@ -149,13 +164,23 @@ function describeFailure(source: string, sourceNb: Notebook, run: Execution, pre
     lines.push("--- cell source ---", indent(lastLines(src, 25)));
     const outputs = cell?.cell_type === "code" ? cell.outputs : [];
     const streams = (name: string) =>
-      outputs.filter((o) => o.output_type === "stream" && o.name === name).map((o) => joinSource((o as { text: string | string[] }).text)).join("");
+      outputs
+        .filter((o) => o.output_type === "stream" && o.name === name)
+        .map((o) => joinSource((o as { text: string | string[] }).text))
+        .join("");
     const errors = outputs
       .filter((o) => o.output_type === "error")
-      .map((o) => (o as { traceback?: string[]; ename?: string; evalue?: string }).traceback?.join("\n") || `${(o as { ename?: string }).ename}: ${(o as { evalue?: string }).evalue}`)
+      .map(
+        (o) =>
+          (o as { traceback?: string[]; ename?: string; evalue?: string }).traceback?.join("\n") ||
+          `${(o as { ename?: string }).ename}: ${(o as { evalue?: string }).evalue}`,
+      )
       .join("\n");
     // Frames of node's vm and of tslab itself say nothing about the notebook.
-    const stderr = streams("stderr").split("\n").filter((l) => !/^\s+at .*(\(node:|tslab[\\/]dist[\\/])/.test(l)).join("\n");
+    const stderr = streams("stderr")
+      .split("\n")
+      .filter((l) => !/^\s+at .*(\(node:|tslab[\\/]dist[\\/])/.test(l))
+      .join("\n");
     const stdout = streams("stdout");
     lines.push("--- what the kernel printed (tslab reports errors on stderr; its execute_reply has no error text) ---");
     if (stderr.trim()) lines.push("[stderr]", indent(lastLines(stderr, 30)));
@@ -171,7 +196,11 @@ function describeFailure(source: string, sourceNb: Notebook, run: Execution, pre
 }
 
 /** Copies a notebook into the mirror (parameters of `preset` injected) and runs it through Jupyter. */
-async function runThroughJupyter(source: string, into: string, preset?: string): Promise<{ run: Execution; message: string; nb: Notebook }> {
+async function runThroughJupyter(
+  source: string,
+  into: string,
+  preset?: string,
+): Promise<{ run: Execution; message: string; nb: Notebook }> {
   const nb = readNotebook(source, shown(source));
   const parameters = resolveParameters({ nb, displayPath: shown(source), explicit: {}, preset });
   const copy = path.join(into, path.basename(source));
@@ -182,81 +211,100 @@ async function runThroughJupyter(source: string, into: string, preset?: string):
 
 // Skipped as one test (a skipped suite would count as no tests at all in the summary).
 if (skip) test("notebooks in Jupyter", { skip }, () => {});
-else describe("notebooks in Jupyter", () => {
-  const runs = new Map<string, Promise<Execution>>();
+else
+  describe("notebooks in Jupyter", () => {
+    const runs = new Map<string, Promise<Execution>>();
 
-  before(() => {
-    if (!jupyter.python) throw new Error(`BPTT_REQUIRE_CLIENTS=1 but ${jupyter.reason}`);
-    work = makeProjectMirror("bptt-jupyter-");
-    env = registerKernel(work.root, jupyter.python);
-  });
-  after(() => work?.remove());
+    before(() => {
+      if (!jupyter.python) throw new Error(`BPTT_REQUIRE_CLIENTS=1 but ${jupyter.reason}`);
+      work = makeProjectMirror("bptt-jupyter-");
+      env = registerKernel(work.root, jupyter.python);
+    });
+    after(() => work?.remove());
 
-  test("the project's kernel registration is the one Jupyter starts", () => {
-    const list = spawnSync(jupyter.python!, ["-m", "jupyter_client.kernelspecapp", "list", "--json"], { env, encoding: "utf8" });
-    assert.equal(list.status, 0, list.stderr);
-    const specs = JSON.parse(list.stdout).kernelspecs as { [name: string]: { resource_dir: string; spec: { argv: string[] } } };
-    assert.ok(specs.tslab, `no tslab kernel on JUPYTER_PATH: ${Object.keys(specs).join(", ")}`);
-    assert.equal(specs.tslab.resource_dir, path.join(work!.root, "jupyter-prefix", "share", "jupyter", "kernels", "tslab"));
-    assert.equal(specs.tslab.spec.argv[0], TSLAB_BIN);
-  });
-
-  const notebooks = projectNotebooks();
-  test("notebooks/ has notebooks to check", () => assert.ok(notebooks.length > 0, "no notebooks/*.ipynb"));
-
-  for (const source of notebooks) {
-    const name = path.basename(source, ".ipynb");
-    const run = () => {
-      let promise = runs.get(name);
-      if (!promise) {
-        promise = runThroughJupyter(source, work!.notebooks, PRESET).then(({ run, message }) => {
-          if (message) (run as Execution & { message?: string }).message = message;
-          return run;
-        });
-        runs.set(name, promise);
-      }
-      return promise;
-    };
-
-    test(`${name} runs through Jupyter on the tslab kernel (${PRESET} preset)`, async () => {
-      const result = (await run()) as Execution & { message?: string };
-      if (result.status !== "ok") assert.fail(result.message ?? result.error);
-      assert.equal(result.kernelDir, path.join(work!.root, "jupyter-prefix", "share", "jupyter", "kernels", "tslab"));
+    test("the project's kernel registration is the one Jupyter starts", () => {
+      const list = spawnSync(jupyter.python!, ["-m", "jupyter_client.kernelspecapp", "list", "--json"], {
+        env,
+        encoding: "utf8",
+      });
+      assert.equal(list.status, 0, list.stderr);
+      const specs = JSON.parse(list.stdout).kernelspecs as {
+        [name: string]: { resource_dir: string; spec: { argv: string[] } };
+      };
+      assert.ok(specs.tslab, `no tslab kernel on JUPYTER_PATH: ${Object.keys(specs).join(", ")}`);
+      assert.equal(
+        specs.tslab.resource_dir,
+        path.join(work!.root, "jupyter-prefix", "share", "jupyter", "kernels", "tslab"),
+      );
+      assert.equal(specs.tslab.spec.argv[0], TSLAB_BIN);
     });
 
-    test(`${name}: every chart is Vega-Lite + PNG (what untrusted notebooks show) + text, each GIF one <img>, and nbconvert's HTML shows them`, async (t) => {
-      const result = await run();
-      if (!result.executed) return t.skip("the notebook did not run (see the test above)");
-      const { charts, animations, problems } = checkRichOutputs(result.executed);
-      assert.deepEqual(problems, [], `${shown(source)}:\n${problems.join("\n")}`);
-      // nbconvert's lab template: an SVG output → jp-RenderedSVG, a PNG → jp-RenderedImage, a GIF's
-      // text/html copy → an <img> with a GIF data URL. Vega-Lite and image/gif have no renderer there.
-      const html = result.html ?? "";
-      const statics = (html.match(/class="jp-RenderedSVG /g) ?? []).length + (html.match(/class="jp-RenderedImage /g) ?? []).length;
-      const gifs = (html.match(/<img[^>]+src="data:image\/gif;base64,/g) ?? []).length;
-      assert.ok(statics >= charts, `nbconvert's HTML of ${name} shows ${statics} static images for ${charts} charts`);
-      assert.ok(gifs >= animations, `nbconvert's HTML of ${name} shows ${gifs} GIFs for ${animations} animations`);
-      t.diagnostic(`${charts} charts, ${animations} animations`);
+    const notebooks = projectNotebooks();
+    test("notebooks/ has notebooks to check", () => assert.ok(notebooks.length > 0, "no notebooks/*.ipynb"));
+
+    for (const source of notebooks) {
+      const name = path.basename(source, ".ipynb");
+      const run = () => {
+        let promise = runs.get(name);
+        if (!promise) {
+          promise = runThroughJupyter(source, work!.notebooks, PRESET).then(({ run, message }) => {
+            if (message) (run as Execution & { message?: string }).message = message;
+            return run;
+          });
+          runs.set(name, promise);
+        }
+        return promise;
+      };
+
+      test(`${name} runs through Jupyter on the tslab kernel (${PRESET} preset)`, async () => {
+        const result = (await run()) as Execution & { message?: string };
+        if (result.status !== "ok") assert.fail(result.message ?? result.error);
+        assert.equal(result.kernelDir, path.join(work!.root, "jupyter-prefix", "share", "jupyter", "kernels", "tslab"));
+      });
+
+      test(`${name}: every chart is Vega-Lite + PNG (what untrusted notebooks show) + text, each GIF one <img>, and nbconvert's HTML shows them`, async (t) => {
+        const result = await run();
+        if (!result.executed) return t.skip("the notebook did not run (see the test above)");
+        const { charts, animations, problems } = checkRichOutputs(result.executed);
+        assert.deepEqual(problems, [], `${shown(source)}:\n${problems.join("\n")}`);
+        // nbconvert's lab template: an SVG output → jp-RenderedSVG, a PNG → jp-RenderedImage, a GIF's
+        // text/html copy → an <img> with a GIF data URL. Vega-Lite and image/gif have no renderer there.
+        const html = result.html ?? "";
+        const statics =
+          (html.match(/class="jp-RenderedSVG /g) ?? []).length + (html.match(/class="jp-RenderedImage /g) ?? []).length;
+        const gifs = (html.match(/<img[^>]+src="data:image\/gif;base64,/g) ?? []).length;
+        assert.ok(statics >= charts, `nbconvert's HTML of ${name} shows ${statics} static images for ${charts} charts`);
+        assert.ok(gifs >= animations, `nbconvert's HTML of ${name} shows ${gifs} GIFs for ${animations} animations`);
+        t.diagnostic(`${charts} charts, ${animations} animations`);
+      });
+    }
+
+    test("a failing notebook fails the check, naming the notebook and cell and showing the kernel's error", async (t) => {
+      const fixtures = path.join(work!.root, "fixtures");
+      fs.mkdirSync(fixtures, { recursive: true });
+      const thrown = await runThroughJupyter(
+        path.join(ROOT, "test", "fixtures", "notebooks", "failing.ipynb"),
+        fixtures,
+      );
+      assert.equal(thrown.run.status, "failed");
+      const message = thrown.message;
+      t.diagnostic(`what a failure reads like:\n${message}`);
+      assert.match(
+        message,
+        /^test\/fixtures\/notebooks\/failing\.ipynb failed in Jupyter \(kernel tslab, no preset\) at cell 3 \(code cell 3\):/,
+      );
+      assert.match(message, /throw new Error\("fixture boom"\);/, "the cell's source");
+      assert.match(message, /\[stderr\]\n[\s\S]*Error: fixture boom/, "the kernel's error text");
+      assert.ok(!/second cell ran/.test(message), "only the failing cell's output");
+      const cells = thrown.run.executed!.cells as Array<{ execution_count?: number | null }>;
+      assert.equal(cells[1]?.execution_count, 2, "the cells before it ran");
+
+      const typeError = await runThroughJupyter(
+        path.join(ROOT, "test", "fixtures", "notebooks", "type-error.ipynb"),
+        fixtures,
+      );
+      assert.equal(typeError.run.status, "failed");
+      assert.match(typeError.message, /type-error\.ipynb failed in Jupyter .* at cell 1 \(code cell 1\):/);
+      assert.match(typeError.message, /Type 'string' is not assignable to type 'number'/);
     });
-  }
-
-  test("a failing notebook fails the check, naming the notebook and cell and showing the kernel's error", async (t) => {
-    const fixtures = path.join(work!.root, "fixtures");
-    fs.mkdirSync(fixtures, { recursive: true });
-    const thrown = await runThroughJupyter(path.join(ROOT, "test", "fixtures", "notebooks", "failing.ipynb"), fixtures);
-    assert.equal(thrown.run.status, "failed");
-    const message = thrown.message;
-    t.diagnostic(`what a failure reads like:\n${message}`);
-    assert.match(message, /^test\/fixtures\/notebooks\/failing\.ipynb failed in Jupyter \(kernel tslab, no preset\) at cell 3 \(code cell 3\):/);
-    assert.match(message, /throw new Error\("fixture boom"\);/, "the cell's source");
-    assert.match(message, /\[stderr\]\n[\s\S]*Error: fixture boom/, "the kernel's error text");
-    assert.ok(!/second cell ran/.test(message), "only the failing cell's output");
-    const cells = thrown.run.executed!.cells as Array<{ execution_count?: number | null }>;
-    assert.equal(cells[1]?.execution_count, 2, "the cells before it ran");
-
-    const typeError = await runThroughJupyter(path.join(ROOT, "test", "fixtures", "notebooks", "type-error.ipynb"), fixtures);
-    assert.equal(typeError.run.status, "failed");
-    assert.match(typeError.message, /type-error\.ipynb failed in Jupyter .* at cell 1 \(code cell 1\):/);
-    assert.match(typeError.message, /Type 'string' is not assignable to type 'number'/);
   });
-});

@@ -43,7 +43,10 @@ interface ChartOutput {
 
 function chartOutputs(file: string): ChartOutput[] {
   const nb = JSON.parse(fs.readFileSync(file, "utf8")) as {
-    cells: Array<{ cell_type: string; outputs?: Array<{ output_type: string; data?: Record<string, unknown>; metadata?: Record<string, unknown> }> }>;
+    cells: Array<{
+      cell_type: string;
+      outputs?: Array<{ output_type: string; data?: Record<string, unknown>; metadata?: Record<string, unknown> }>;
+    }>;
   };
   const charts: ChartOutput[] = [];
   nb.cells.forEach((cell, c) => {
@@ -57,79 +60,107 @@ function chartOutputs(file: string): ChartOutput[] {
 }
 
 if (chromiumSkip) test("JupyterLab's renderer draws every Vega-Lite output", { skip: chromiumSkip }, () => {});
-else describe("JupyterLab's renderer draws every Vega-Lite output", () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-jupyterlab-"));
-  const short = path.join(work, "short");
-  const fixtures = path.join(work, "fixtures");
-  const runs: RunnerRun[] = [];
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-  const problems: string[] = [];
+else
+  describe("JupyterLab's renderer draws every Vega-Lite output", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-jupyterlab-"));
+    const short = path.join(work, "short");
+    const fixtures = path.join(work, "fixtures");
+    const runs: RunnerRun[] = [];
+    let browser: Browser | undefined;
+    let page: Page | undefined;
+    const problems: string[] = [];
 
-  before(async () => {
-    if (chromiumMissing) throw new Error(`BPTT_REQUIRE_CLIENTS=1 but ${chromiumMissing}`);
-    if (!given) runs.push(await buildShortSite(short), await buildFixtureSite(fixtures));
-    const pageDir = path.join(work, "page");
-    fs.mkdirSync(pageDir);
-    fs.writeFileSync(path.join(pageDir, "renderer.js"), bundleForBrowser({ entry: path.join(ROOT, "test", "support", "jupyterlab-render-entry.ts") }));
-    fs.writeFileSync(
-      path.join(pageDir, "index.html"),
-      `<!DOCTYPE html><html><head><meta charset="utf-8"><title>JupyterLab renderer</title></head>` +
-        `<body data-jp-theme-light="true"><script src="renderer.js"></script></body></html>`,
-    );
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console error: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    await page.route(/^(?!file:|data:)/, (route) => {
-      problems.push(`network request: ${route.request().url().slice(0, 120)}`);
-      return route.abort();
-    });
-    await page.goto(pathToFileURL(path.join(pageDir, "index.html")).href);
-    await page.waitForFunction("window.rendererReady === true");
-  });
-
-  after(async () => {
-    await browser?.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  });
-
-  const sets = given ? [{ label: path.basename(given), dir: given, names: executedNotebooks(given).map((f) => path.basename(f, ".ipynb")) }] : [
-    { label: "short", dir: short, names: projectNotebooks().map((f) => path.basename(f, ".ipynb")) },
-    { label: "fixtures", dir: fixtures, names: ["explorables"] },
-    ...(fs.existsSync(path.join(TRACKED_RESULTS, "index.json"))
-      ? [{ label: "results", dir: TRACKED_RESULTS, names: executedNotebooks(TRACKED_RESULTS).map((f) => path.basename(f, ".ipynb")) }]
-      : []),
-  ];
-
-  for (const set of sets) {
-    for (const name of set.names) {
-      test(`${set.label}/${name}.ipynb: every chart draws in JupyterLab's renderer`, async (t) => {
-        const file = path.join(set.dir, `${name}.ipynb`);
-        assert.ok(fs.existsSync(file), `${file} was not written; runner output:\n${runs.map((r) => r.output.slice(-1500)).join("\n")}`);
-        const charts = chartOutputs(file);
-        assert.ok(charts.length > 0 || set.label !== "fixtures", "the fixture has charts");
-        const found: string[] = [];
-        const drawn: string[] = [];
-        for (const chart of charts) {
-          problems.length = 0;
-          const report = (await page!.evaluate(`renderOutput(${JSON.stringify(chart.data)}, ${JSON.stringify(chart.metadata)})`)) as RenderReport;
-          const where = `${name} ${chart.where}`;
-          if (report.mimeType !== VEGA_LITE_MIME) found.push(`${where}: JupyterLab picks ${report.mimeType}, not the Vega-Lite chart`);
-          if (report.error) found.push(`${where}: the renderer failed: ${report.error.split("\n").slice(0, 4).join(" | ")}`);
-          else {
-            if (!(report.width > 0 && report.height > 0)) found.push(`${where}: empty view (${report.width}×${report.height})`);
-            if (!(report.items > 0)) found.push(`${where}: the view has no mark items`);
-            if (!(report.inkPixels > 0)) found.push(`${where}: the canvas is blank`);
-          }
-          found.push(...problems.map((p) => `${where}: ${p}`));
-          drawn.push(`${chart.where} ${Math.round(report.width)}×${Math.round(report.height)} px, ${report.items} items`);
-        }
-        t.diagnostic(`${charts.length} Vega-Lite outputs: ${drawn.join("; ") || "none"}`);
-        assert.deepEqual(found, []);
+    before(async () => {
+      if (chromiumMissing) throw new Error(`BPTT_REQUIRE_CLIENTS=1 but ${chromiumMissing}`);
+      if (!given) runs.push(await buildShortSite(short), await buildFixtureSite(fixtures));
+      const pageDir = path.join(work, "page");
+      fs.mkdirSync(pageDir);
+      fs.writeFileSync(
+        path.join(pageDir, "renderer.js"),
+        bundleForBrowser({ entry: path.join(ROOT, "test", "support", "jupyterlab-render-entry.ts") }),
+      );
+      fs.writeFileSync(
+        path.join(pageDir, "index.html"),
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><title>JupyterLab renderer</title></head>` +
+          `<body data-jp-theme-light="true"><script src="renderer.js"></script></body></html>`,
+      );
+      browser = await launchChromium();
+      page = await browser.context.newPage();
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(`console error: ${message.text()}`);
       });
+      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      await page.route(/^(?!file:|data:)/, (route) => {
+        problems.push(`network request: ${route.request().url().slice(0, 120)}`);
+        return route.abort();
+      });
+      await page.goto(pathToFileURL(path.join(pageDir, "index.html")).href);
+      await page.waitForFunction("window.rendererReady === true");
+    });
+
+    after(async () => {
+      await browser?.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    const sets = given
+      ? [
+          {
+            label: path.basename(given),
+            dir: given,
+            names: executedNotebooks(given).map((f) => path.basename(f, ".ipynb")),
+          },
+        ]
+      : [
+          { label: "short", dir: short, names: projectNotebooks().map((f) => path.basename(f, ".ipynb")) },
+          { label: "fixtures", dir: fixtures, names: ["explorables"] },
+          ...(fs.existsSync(path.join(TRACKED_RESULTS, "index.json"))
+            ? [
+                {
+                  label: "results",
+                  dir: TRACKED_RESULTS,
+                  names: executedNotebooks(TRACKED_RESULTS).map((f) => path.basename(f, ".ipynb")),
+                },
+              ]
+            : []),
+        ];
+
+    for (const set of sets) {
+      for (const name of set.names) {
+        test(`${set.label}/${name}.ipynb: every chart draws in JupyterLab's renderer`, async (t) => {
+          const file = path.join(set.dir, `${name}.ipynb`);
+          assert.ok(
+            fs.existsSync(file),
+            `${file} was not written; runner output:\n${runs.map((r) => r.output.slice(-1500)).join("\n")}`,
+          );
+          const charts = chartOutputs(file);
+          assert.ok(charts.length > 0 || set.label !== "fixtures", "the fixture has charts");
+          const found: string[] = [];
+          const drawn: string[] = [];
+          for (const chart of charts) {
+            problems.length = 0;
+            const report = (await page!.evaluate(
+              `renderOutput(${JSON.stringify(chart.data)}, ${JSON.stringify(chart.metadata)})`,
+            )) as RenderReport;
+            const where = `${name} ${chart.where}`;
+            if (report.mimeType !== VEGA_LITE_MIME)
+              found.push(`${where}: JupyterLab picks ${report.mimeType}, not the Vega-Lite chart`);
+            if (report.error)
+              found.push(`${where}: the renderer failed: ${report.error.split("\n").slice(0, 4).join(" | ")}`);
+            else {
+              if (!(report.width > 0 && report.height > 0))
+                found.push(`${where}: empty view (${report.width}×${report.height})`);
+              if (!(report.items > 0)) found.push(`${where}: the view has no mark items`);
+              if (!(report.inkPixels > 0)) found.push(`${where}: the canvas is blank`);
+            }
+            found.push(...problems.map((p) => `${where}: ${p}`));
+            drawn.push(
+              `${chart.where} ${Math.round(report.width)}×${Math.round(report.height)} px, ${report.items} items`,
+            );
+          }
+          t.diagnostic(`${charts.length} Vega-Lite outputs: ${drawn.join("; ") || "none"}`);
+          assert.deepEqual(found, []);
+        });
+      }
     }
-  }
-});
+  });

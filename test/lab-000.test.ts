@@ -111,7 +111,9 @@ test("lab 000 prints its data, a passing gradient check and converging runs", ()
 });
 
 test("charts are Vega-Lite specs with a static fallback; the GIFs are shown with an <img> copy", () => {
-  const displays = outputsOf(executed()).filter((o) => o.output_type === "display_data" && o.data?.["text/plain"] && !String(o.data["text/plain"]).includes("it/s"));
+  const displays = outputsOf(executed()).filter(
+    (o) => o.output_type === "display_data" && o.data?.["text/plain"] && !String(o.data["text/plain"]).includes("it/s"),
+  );
   const gifs = displays.filter((o) => /^<img src="data:image\/gif;base64,/.test(String(o.data?.["text/html"])));
   assert.equal(gifs.length, 2);
   for (const g of gifs) assert.equal(g.data?.["image/gif"], undefined, "each GIF stored once, as its <img>");

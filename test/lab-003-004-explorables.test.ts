@@ -8,9 +8,13 @@ import assert from "node:assert/strict";
 import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
 import {
-  EMBED_OPTIONS, gradientOverTimeChart, lineChart, lossSurfaceChart, lossSurfaceFigure, STAR_SHAPE,
+  EMBED_OPTIONS,
+  gradientOverTimeChart,
+  lossSurfaceChart,
+  lossSurfaceFigure,
+  STAR_SHAPE,
 } from "../src/plot/index";
-import { compileSpec, renderSvg } from "../src/render/svg";
+import { compileSpec } from "../src/render/svg";
 import { lossSurface } from "../src/bptt/loss-surface";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -51,7 +55,10 @@ test("loss surface tooltips: every 3rd node of a 100-point grid, w_x, w_rec and 
   const cells = spec.layer[2];
   assert.equal(cells.mark.type, "rect");
   assert.equal(cells.data.values[0].loss.length, 34 * 34, "nodes 0, 3, …, 99 on each axis");
-  assert.deepEqual(cells.encoding.tooltip.map((t: Json) => t.title), ["w_in", "w_rec", "ξ"]);
+  assert.deepEqual(
+    cells.encoding.tooltip.map((t: Json) => t.title),
+    ["w_in", "w_rec", "ξ"],
+  );
 
   const isCell = (m: Json) => m.marktype === "rect" && m.items[0]?.datum?.loss !== undefined; // not the colour bar
   assert.equal(items(await runView(spec), isCell).length, 0, "no hover cells in the static render");
@@ -60,24 +67,46 @@ test("loss surface tooltips: every 3rd node of a 100-point grid, w_x, w_rec and 
   for (const k of [0, 1, 34, 35, 600, 34 * 34 - 1]) {
     const [i, j] = [Math.floor(k / 34) * 3, (k % 34) * 3];
     const d = hover[k];
-    assert.ok(Math.abs(d.w_x - grid.xs[j]) < 1e-12 && Math.abs(d.w_rec - grid.ys[i]) < 1e-12, `cell ${k} sits on node (${i}, ${j})`);
+    assert.ok(
+      Math.abs(d.w_x - grid.xs[j]) < 1e-12 && Math.abs(d.w_rec - grid.ys[i]) < 1e-12,
+      `cell ${k} sits on node (${i}, ${j})`,
+    );
     const loss = grid.values[i * 100 + j] - 1;
     assert.ok(Math.abs(d.loss - loss) <= 5e-4 * loss, `cell ${k}: ξ ${d.loss} vs ${loss}`);
     assert.ok(Math.abs(d.x_hi - d.x_lo - 3 * (grid.xs[1] - grid.xs[0])) < 1e-12, "a cell spans 3 grid steps");
   }
-  assert.equal((lossSurfaceChart({ grid, tooltipCells: 0 }) as Json).layer.length, 2, "tooltipCells: 0 drops the layer");
-  assert.throws(() => lossSurfaceChart({ grid, tooltipCells: 1 }), /tooltipCells must be 0 \(no tooltips\) or an integer >= 2, got 1/);
+  assert.equal(
+    (lossSurfaceChart({ grid, tooltipCells: 0 }) as Json).layer.length,
+    2,
+    "tooltipCells: 0 drops the layer",
+  );
+  assert.throws(
+    () => lossSurfaceChart({ grid, tooltipCells: 1 }),
+    /tooltipCells must be 0 \(no tooltips\) or an integer >= 2, got 1/,
+  );
 });
 
 test("the iteration slider moves the star along the trajectory; the iterates after it fade", async () => {
   const grid = lossSurface({ x: [-3, 3], y: [-3, 3], n: 20, loss: bowl });
-  const points: [number, number][] = [[-2, 2], [-1, 1.5], [0, 1.2], [1, 1]];
+  const points: [number, number][] = [
+    [-2, 2],
+    [-1, 1.5],
+    [0, 1.2],
+    [1, 1],
+  ];
   const losses = points.map(([x, y]) => bowl(x, y) - 1);
-  const spec: Json = lossSurfaceChart({ grid, trajectory: { points, losses, slider: "RProp iteration" }, lossOffset: 1 });
-  assert.deepEqual(spec.params, [{ name: "iteration", value: 3, bind: { input: "range", min: 0, max: 3, step: 1, name: "RProp iteration " } }]);
+  const spec: Json = lossSurfaceChart({
+    grid,
+    trajectory: { points, losses, slider: "RProp iteration" },
+    lossOffset: 1,
+  });
+  assert.deepEqual(spec.params, [
+    { name: "iteration", value: 3, bind: { input: "range", min: 0, max: 3, step: 1, name: "RProp iteration " } },
+  ]);
   assert.deepEqual(spec.datasets.trajectory[1], { iteration: 1, w_x: -1, w_rec: 1.5, loss: losses[1] });
   const view = await runView(spec);
-  const star = () => items(view, (m) => m.marktype === "symbol" && m.items[0]?.shape === STAR_SHAPE).map((i) => i.datum.iteration);
+  const star = () =>
+    items(view, (m) => m.marktype === "symbol" && m.items[0]?.shape === STAR_SHAPE).map((i) => i.datum.iteration);
   const faded = () => items(view, (m) => m.marktype === "symbol" && m.items.length === 4).map((i) => i.opacity);
   assert.deepEqual(star(), [3], "at first on the last iterate, as the static figure shows it");
   assert.deepEqual(faded(), [1, 1, 1, 1]);
@@ -87,13 +116,19 @@ test("the iteration slider moves the star along the trajectory; the iterates aft
   const fixed: Json = lossSurfaceChart({ grid, trajectory: { points, slider: false } });
   assert.equal(fixed.params, undefined, "slider: false binds nothing");
   assert.deepEqual(fixed.layer.at(-1).transform, [{ filter: "datum.iteration == 3" }]);
-  assert.throws(() => lossSurfaceChart({ grid, trajectory: { points, losses: [1, 2] } }), /trajectory\.losses has 2 values for 4 points/);
+  assert.throws(
+    () => lossSurfaceChart({ grid, trajectory: { points, losses: [1, 2] } }),
+    /trajectory\.losses has 2 values for 4 points/,
+  );
 });
 
 test("a figure stores the trajectory once, binds one slider, and carries the usermeta.bpttLab marker", () => {
   const overview = lossSurface({ x: [-3, 3], y: [-3, 3], n: 30, loss: bowl });
   const zoom = lossSurface({ x: [0, 2], y: [0, 2], n: 30, loss: bowl });
-  const points: [number, number][] = [[-1.5, 2], [1.6779, 0.9398]];
+  const points: [number, number][] = [
+    [-1.5, 2],
+    [1.6779, 0.9398],
+  ];
   const trajectory = { points, losses: [5, 0.1] };
   const fig: Json = lossSurfaceFigure({
     lab: "004",
@@ -124,8 +159,19 @@ test("a figure stores the trajectory once, binds one slider, and carries the use
     },
   });
   assert.deepEqual(compileSpec(fig).warnings, []);
-  const other = lossSurfaceChart({ grid: zoom, trajectory: { points: [[0, 0], [1, 1]] } });
-  assert.throws(() => lossSurfaceFigure({ panels: [fig.hconcat[0], other] }), /panels\[0\] is not a lossSurfaceChart spec/);
+  const other = lossSurfaceChart({
+    grid: zoom,
+    trajectory: {
+      points: [
+        [0, 0],
+        [1, 1],
+      ],
+    },
+  });
+  assert.throws(
+    () => lossSurfaceFigure({ panels: [fig.hconcat[0], other] }),
+    /panels\[0\] is not a lossSurfaceChart spec/,
+  );
   assert.throws(
     () => lossSurfaceFigure({ panels: [lossSurfaceChart({ grid: overview, trajectory }), other] }),
     /panels\[1\] has another "trajectory" dataset than an earlier panel/,
@@ -142,11 +188,17 @@ test("gradientOverTimeChart: each half of the symlog axis that holds data reache
   const chart: Json = gradientOverTimeChart({ curves });
   const y = chart.encoding.y;
   assert.deepEqual(y.axis.values, [1e6, 1e4, 1e2, 0, -1e2]);
-  assert.ok(y.scale.domain[0] < -100 && y.scale.domain[0] > -400, `domain reaches −10² with a margin: ${y.scale.domain}`);
+  assert.ok(
+    y.scale.domain[0] < -100 && y.scale.domain[0] > -400,
+    `domain reaches −10² with a margin: ${y.scale.domain}`,
+  );
   assert.match(y.axis.labelExpr, /datum\.value === -100 \? '−10²'/);
   // A half without data gets no tick and no room.
   const positive: Json = gradientOverTimeChart({ curves: [curves[0]] });
   assert.ok(positive.encoding.y.axis.values.every((t: number) => t >= 0));
   // lineChart's hover rule: the step, then every curve's value there.
-  assert.deepEqual(chart.layer[1].encoding.tooltip.map((t: Json) => t.title), ["timestep k", "(1, 2)", "(1, 0.5)", "(1, -0.5)"]);
+  assert.deepEqual(
+    chart.layer[1].encoding.tooltip.map((t: Json) => t.title),
+    ["timestep k", "(1, 2)", "(1, 0.5)", "(1, -0.5)"],
+  );
 });

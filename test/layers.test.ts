@@ -27,7 +27,10 @@ export const LAYERS: readonly { name: string; matches: (file: string) => boolean
 
 function layerOf(file: string): number {
   const i = LAYERS.findIndex((l) => l.matches(file));
-  if (i < 0) throw new Error(`src/${file} is in no layer of test/layers.test.ts; add its folder to LAYERS and to CONTRIBUTING.md`);
+  if (i < 0)
+    throw new Error(
+      `src/${file} is in no layer of test/layers.test.ts; add its folder to LAYERS and to CONTRIBUTING.md`,
+    );
   return i;
 }
 
@@ -35,7 +38,9 @@ function sources(dir = SRC): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) return sources(full);
-    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [path.relative(SRC, full).split(path.sep).join("/")] : [];
+    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")
+      ? [path.relative(SRC, full).split(path.sep).join("/")]
+      : [];
   });
 }
 
@@ -45,7 +50,11 @@ function runtimeImports(file: string): string[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const out: string[] = [];
   const visit = (node: ts.Node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly : node.isTypeOnly;
       if (!typeOnly) out.push(node.moduleSpecifier.text);
     }
@@ -61,10 +70,13 @@ test("every import in src/ points down the flow of the layers", () => {
     for (const spec of runtimeImports(file)) {
       if (!spec.startsWith(".")) continue;
       let target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
-      if (fs.existsSync(path.join(SRC, target)) && fs.statSync(path.join(SRC, target)).isDirectory()) target += "/index";
+      if (fs.existsSync(path.join(SRC, target)) && fs.statSync(path.join(SRC, target)).isDirectory())
+        target += "/index";
       target += ".ts";
       if (layerOf(target) > layerOf(file)) {
-        wrong.push(`src/${file} (${LAYERS[layerOf(file)].name}) imports src/${target} (${LAYERS[layerOf(target)].name})`);
+        wrong.push(
+          `src/${file} (${LAYERS[layerOf(file)].name}) imports src/${target} (${LAYERS[layerOf(target)].name})`,
+        );
       }
     }
   }
@@ -75,7 +87,10 @@ test("CONTRIBUTING.md states the layers in the order this test checks", () => {
   const text = fs.readFileSync(path.resolve(__dirname, "../CONTRIBUTING.md"), "utf8");
   const stated = /Layers, in order: ([^\n]+)/.exec(text)?.[1];
   assert.ok(stated, 'CONTRIBUTING.md has a line "Layers, in order: base → datasets → …"');
-  assert.deepEqual(stated.split("→").map((s) => s.trim().replace(/[.`]/g, "")), LAYERS.map((l) => l.name));
+  assert.deepEqual(
+    stated.split("→").map((s) => s.trim().replace(/[.`]/g, "")),
+    LAYERS.map((l) => l.name),
+  );
 });
 
 /** The packages a module of dist/ loads, read off a fresh worker thread's require cache. */
@@ -87,9 +102,16 @@ async function packagesLoadedBy(distFile: string): Promise<string[]> {
     parentPort.postMessage([...pk].sort());`;
   // The workerData a vanilla-RNN worker expects (src/models/vanilla-rnn-threads.ts); others ignore it.
   const { port2 } = new MessageChannel();
-  const worker = new Worker(code, { eval: true, workerData: { ready: new SharedArrayBuffer(8), index: 0, errors: port2 }, transferList: [port2] });
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { ready: new SharedArrayBuffer(8), index: 0, errors: port2 },
+    transferList: [port2],
+  });
   return new Promise((resolve, reject) => {
-    worker.once("message", (m) => { void worker.terminate(); resolve(m); });
+    worker.once("message", (m) => {
+      void worker.terminate();
+      resolve(m);
+    });
     worker.once("error", reject);
   });
 }
@@ -97,10 +119,23 @@ async function packagesLoadedBy(distFile: string): Promise<string[]> {
 test("training and the worker threads load neither vega, resvg nor TensorFlow.js", async () => {
   const dist = path.resolve(__dirname, "../dist");
   const heavy = /^(vega|vega-.*|@resvg\/.*|@tensorflow\/.*|tslab|katex|marked)$/;
-  const files = ["train.js", ...fs.readdirSync(path.join(dist, "bptt")).filter((f) => /worker\.js$/.test(f)).map((f) => `bptt/${f}`),
-    ...fs.readdirSync(path.join(dist, "models")).filter((f) => /worker\.js$/.test(f)).map((f) => `models/${f}`)];
+  const files = [
+    "train.js",
+    ...fs
+      .readdirSync(path.join(dist, "bptt"))
+      .filter((f) => /worker\.js$/.test(f))
+      .map((f) => `bptt/${f}`),
+    ...fs
+      .readdirSync(path.join(dist, "models"))
+      .filter((f) => /worker\.js$/.test(f))
+      .map((f) => `models/${f}`),
+  ];
   for (const file of files) {
     const loaded = await packagesLoadedBy(path.join(dist, file));
-    assert.deepEqual(loaded.filter((p) => heavy.test(p)), [], `dist/${file} loads ${loaded.join(", ")}`);
+    assert.deepEqual(
+      loaded.filter((p) => heavy.test(p)),
+      [],
+      `dist/${file} loads ${loaded.join(", ")}`,
+    );
   }
 });

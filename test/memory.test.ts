@@ -37,14 +37,21 @@ async function tensorCounts(pathOnce: () => Promise<unknown>, times = 3): Promis
   return counts;
 }
 
-const recurrentMakers = [["ReLU RNN", reluRnn], ["LSTM", lstm], ["GRU", gru]] as const;
+const recurrentMakers = [
+  ["ReLU RNN", reluRnn],
+  ["LSTM", lstm],
+  ["GRU", gru],
+] as const;
 
 test("the live TensorFlow.js tensor count is flat over repeated gradient checks of every model", async () => {
   await initBackend({ prefer: "cpu", log: false });
   const paths: [string, () => Promise<unknown>][] = [];
 
   const { X, t } = bitSequences({ samples: 20, sequenceLength: 10, seed: 1 });
-  paths.push(["linear RNN (labs 003/004)", () => gradCheck(new linearRnn.LinearRnn({ wx: 1.2, wRec: 1.2 }), { x: X, y: t })]);
+  paths.push([
+    "linear RNN (labs 003/004)",
+    () => gradCheck(new linearRnn.LinearRnn({ wx: 1.2, wRec: 1.2 }), { x: X, y: t }),
+  ]);
 
   const sine = pureSine();
   const batch = [...windowBatches(sine, { batchSize: 8 })][0];
@@ -67,7 +74,11 @@ test("the live TensorFlow.js tensor count is flat over repeated gradient checks 
   for (const [name, run] of paths) {
     const counts = await tensorCounts(run);
     // Exactly equal: every tensor a check creates (parameters, intermediate ops, gradients) is disposed.
-    assert.deepEqual(counts, counts.map(() => counts[0]), `${name}: live tensors after each repetition ${counts.join(", ")}`);
+    assert.deepEqual(
+      counts,
+      counts.map(() => counts[0]),
+      `${name}: live tensors after each repetition ${counts.join(", ")}`,
+    );
   }
   // And nothing is left behind by the first runs either (tfjs creates no cached tensors on these paths).
   assert.equal(tf.memory().numTensors, before, `tensors left after all checks: ${tf.memory().numTensors - before}`);
@@ -82,7 +93,10 @@ test("the training paths create no TensorFlow.js tensors (fused float64 loops)",
   await trainTruncated({ model, data, optimizer: new RmsProp({ lr: 0.001 }), epochs: 2, log: false, progress: false });
   const sine = pureSine();
   await train({
-    model: ssnn.ssnn({ seed: 0 }), optimizer: new Sgd({ lr: 0.001 }), epochs: 2, progress: false,
+    model: ssnn.ssnn({ seed: 0 }),
+    optimizer: new Sgd({ lr: 0.001 }),
+    epochs: 2,
+    progress: false,
     batches: () => windowBatches(sine, { batchSize: 32 }),
   });
   assert.equal(tf.memory().numTensors, before);
@@ -149,13 +163,22 @@ function trainer() {
 
 /** Retained memory after N and after 3N epochs of one training, in one child process. */
 function retained(kind: string, epochs: number): { heapUsed: number; arrayBuffers: number }[] {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "-e", CHILD, "--", kind, String(epochs)], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "-e", CHILD, "--", kind, String(epochs)], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, `child (${kind}, ${epochs} epochs) failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!).after;
 }
 
 // Epochs N and 3N; steps per epoch: SSNN 12, vanilla 4 (+ an evaluation), recurrent 100 chunks.
-const HEAP_RUNS: [string, number][] = [["ssnn", 10], ["vanilla", 5], ["relu", 5], ["lstm", 5], ["gru", 5]];
+const HEAP_RUNS: [string, number][] = [
+  ["ssnn", 10],
+  ["vanilla", 5],
+  ["relu", 5],
+  ["lstm", 5],
+  ["gru", 5],
+];
 
 for (const [kind, n] of HEAP_RUNS) {
   test(`${kind}: retained memory after ${n} and ${3 * n} epochs is the same (nothing accumulates per step)`, () => {
@@ -167,7 +190,13 @@ for (const [kind, n] of HEAP_RUNS) {
     // ArrayBuffer memory, where an extra step's worth of any buffer times the extra steps is larger.
     const heapGrowth = b.heapUsed - a.heapUsed;
     const bufferGrowth = b.arrayBuffers - a.arrayBuffers;
-    assert.ok(heapGrowth < 512 * 1024, `${kind}: JS heap grew ${(heapGrowth / 1024).toFixed(0)} KB from ${n} to ${3 * n} epochs`);
-    assert.ok(bufferGrowth < 64 * 1024, `${kind}: typed-array memory grew ${(bufferGrowth / 1024).toFixed(0)} KB from ${n} to ${3 * n} epochs`);
+    assert.ok(
+      heapGrowth < 512 * 1024,
+      `${kind}: JS heap grew ${(heapGrowth / 1024).toFixed(0)} KB from ${n} to ${3 * n} epochs`,
+    );
+    assert.ok(
+      bufferGrowth < 64 * 1024,
+      `${kind}: typed-array memory grew ${(bufferGrowth / 1024).toFixed(0)} KB from ${n} to ${3 * n} epochs`,
+    );
   });
 }

@@ -10,7 +10,11 @@ import { ParallelRunError, type ParallelRunSpec, trainAndTestInParallel } from "
 
 const echo = (seed: number) => ({ echoStep: 3, batchSize: 5, seriesLength: 1000, truncatedLength: 20, seed });
 const spec = (cell: "relu" | "lstm" | "gru", seed: number, lr = 0.01): ParallelRunSpec => ({
-  model: { cell, hiddenSize: cell === "relu" ? 8 : 6, seed }, data: echo(1), test: echo(2), optimizer: { rmsprop: { lr } }, epochs: 2,
+  model: { cell, hiddenSize: cell === "relu" ? 8 : 6, seed },
+  data: echo(1),
+  test: echo(2),
+  optimizer: { rmsprop: { lr } },
+  epochs: 2,
 });
 
 test("trainAndTestInParallel: two threads give bit-for-bit the results of one", async () => {
@@ -24,20 +28,39 @@ test("trainAndTestInParallel: two threads give bit-for-bit the results of one", 
     assert.deepEqual(p.train.accuracy, s.train.accuracy, `${p.model.name}: training accuracy per epoch`);
     assert.deepEqual(p.train.lastLoss, s.train.lastLoss);
     assert.equal(p.test.accuracy, s.test.accuracy);
-    for (const [key, value] of Object.entries(p.model.params)) assert.deepEqual(value.data, s.model.params[key].data, `${p.model.name}: ${key}`);
+    for (const [key, value] of Object.entries(p.model.params))
+      assert.deepEqual(value.data, s.model.params[key].data, `${p.model.name}: ${key}`);
   });
   // The runs did learn something (echo 3 is learnable), so the comparison is not of untouched weights.
-  assert.ok(parallel.some((r) => r.test.accuracy > 60), `test accuracies ${parallel.map((r) => r.test.accuracy)}`);
+  assert.ok(
+    parallel.some((r) => r.test.accuracy > 60),
+    `test accuracies ${parallel.map((r) => r.test.accuracy)}`,
+  );
 });
 
 test("trainAndTestInParallel: bad runs are refused up front, and a failing run keeps the others' results", async () => {
-  await assert.rejects(trainAndTestInParallel([{ ...spec("relu", 1), model: { cell: "rnn" as "relu", hiddenSize: 4 } }]), /model\.cell must be one of "relu", "lstm", "gru", got "rnn"/);
-  await assert.rejects(trainAndTestInParallel([{ ...spec("relu", 1), optimizer: { adam: {} } as never }]), /optimizer must be \{ rmsprop: \{…\} \} or \{ sgd: \{…\} \}/);
-  await assert.rejects(trainAndTestInParallel([{ ...spec("relu", 1), epochs: 0 }]), /epochs must be a positive integer, got 0/);
-  await assert.rejects(trainAndTestInParallel([spec("relu", 1)], { thread: 2 } as never), /trainAndTestInParallel: unknown option thread/);
+  await assert.rejects(
+    trainAndTestInParallel([{ ...spec("relu", 1), model: { cell: "rnn" as "relu", hiddenSize: 4 } }]),
+    /model\.cell must be one of "relu", "lstm", "gru", got "rnn"/,
+  );
+  await assert.rejects(
+    trainAndTestInParallel([{ ...spec("relu", 1), optimizer: { adam: {} } as never }]),
+    /optimizer must be \{ rmsprop: \{…\} \} or \{ sgd: \{…\} \}/,
+  );
+  await assert.rejects(
+    trainAndTestInParallel([{ ...spec("relu", 1), epochs: 0 }]),
+    /epochs must be a positive integer, got 0/,
+  );
+  await assert.rejects(
+    trainAndTestInParallel([spec("relu", 1)], { thread: 2 } as never),
+    /trainAndTestInParallel: unknown option thread/,
+  );
   assert.deepEqual(await trainAndTestInParallel([]), []); // the short preset of notebook 001 has no extra seeds
   // An absurd learning rate blows the weights up: the non-finite guard stops that run in its worker.
-  const error = await trainAndTestInParallel([spec("relu", 1), { ...spec("relu", 2, 1e300), name: "blows up" }], { threads: 2, progress: false }).then(
+  const error = await trainAndTestInParallel([spec("relu", 1), { ...spec("relu", 2, 1e300), name: "blows up" }], {
+    threads: 2,
+    progress: false,
+  }).then(
     () => assert.fail("expected the run to fail"),
     (e: unknown) => e,
   );
@@ -60,10 +83,20 @@ test("a worker of trainAndTestInParallel loads neither TensorFlow.js, vega nor r
       parentPort.postMessage(Object.keys(require.cache));
     })();
   `;
-  const specs = (["relu", "lstm", "gru"] as const).map((cell) => ({ ...spec(cell, 1), epochs: 1, data: { ...echo(1), seriesLength: 100 }, test: { ...echo(2), seriesLength: 100 } }));
+  const specs = (["relu", "lstm", "gru"] as const).map((cell) => ({
+    ...spec(cell, 1),
+    epochs: 1,
+    data: { ...echo(1), seriesLength: 100 },
+    test: { ...echo(2), seriesLength: 100 },
+  }));
   const worker = new Worker(code, {
     eval: true,
-    workerData: { tsx: require.resolve("tsx/cjs/api"), worker: path.join(src, "parallel-worker.ts"), parallel: path.join(src, "parallel.ts"), specs },
+    workerData: {
+      tsx: require.resolve("tsx/cjs/api"),
+      worker: path.join(src, "parallel-worker.ts"),
+      parallel: path.join(src, "parallel.ts"),
+      specs,
+    },
   });
   const loaded: string[] = await new Promise((resolve, reject) => {
     worker.once("message", resolve);
@@ -71,7 +104,10 @@ test("a worker of trainAndTestInParallel loads neither TensorFlow.js, vega nor r
   });
   await worker.terminate();
   const library = loaded.filter((f) => f.startsWith(path.resolve(__dirname, "..", "src")));
-  assert.ok(library.some((f) => f.endsWith(path.join("models", "lstm.ts"))), `the run's model files are loaded: ${library.join(", ")}`);
+  assert.ok(
+    library.some((f) => f.endsWith(path.join("models", "lstm.ts"))),
+    `the run's model files are loaded: ${library.join(", ")}`,
+  );
   const heavy = loaded.filter((f) => /node_modules[\\/](@tensorflow|vega[^\\/]*|@resvg)[\\/]/.test(f));
   assert.deepEqual(heavy, [], "modules a training worker must not load");
   assert.ok(!library.some((f) => /[\\/](notebook|render|plot)[\\/]/.test(f)), `no display code: ${library.join(", ")}`);

@@ -6,7 +6,10 @@ import { NumpyRandom } from "../src/random";
 
 test("rand after seed(0) and seed(1) matches NumPy", () => {
   assert.deepEqual([...new NumpyRandom(0).rand(3).data], [0.5488135039273248, 0.7151893663724195, 0.6027633760716439]);
-  assert.deepEqual([...new NumpyRandom(1).rand(3).data], [0.417022004702574, 0.7203244934421581, 0.00011437481734488664]);
+  assert.deepEqual(
+    [...new NumpyRandom(1).rand(3).data],
+    [0.417022004702574, 0.7203244934421581, 0.00011437481734488664],
+  );
 });
 
 test("uniform after seed(61185) matches NumPy (lab 004's data)", () => {
@@ -16,10 +19,14 @@ test("uniform after seed(61185) matches NumPy (lab 004's data)", () => {
 });
 
 test("randn and normal match NumPy's legacy polar method, cached pair included", () => {
-  assert.deepEqual([...new NumpyRandom(0).randn(5).data],
-    [1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458, 1.8675579901499675]);
-  assert.deepEqual([...new NumpyRandom(2).normal({ loc: 1.5, scale: 2, size: 3 }).data],
-    [0.6664843051890588, 1.387466345547341, -2.772392191336908]);
+  assert.deepEqual(
+    [...new NumpyRandom(0).randn(5).data],
+    [1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458, 1.8675579901499675],
+  );
+  assert.deepEqual(
+    [...new NumpyRandom(2).normal({ loc: 1.5, scale: 2, size: 3 }).data],
+    [0.6664843051890588, 1.387466345547341, -2.772392191336908],
+  );
 });
 
 test("randint, shuffle and permutation match NumPy", () => {

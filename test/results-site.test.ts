@@ -46,21 +46,41 @@ test("lab.summary sends one output: the numbers as JSON, an HTML table and a tex
     ],
   });
   assert.equal(message?.data["text/plain"], "Key numbers: final loss 9.922e-5 · accuracy 93.4 % · epochs 20");
-  assert.match(String(message?.data["text/html"]), /^<table class="bptt-lab-summary"><caption>Key numbers<\/caption><tr><th>final loss<\/th><td>9\.922e-5<\/td><\/tr>/);
+  assert.match(
+    String(message?.data["text/html"]),
+    /^<table class="bptt-lab-summary"><caption>Key numbers<\/caption><tr><th>final loss<\/th><td>9\.922e-5<\/td><\/tr>/,
+  );
   assert.equal(SUMMARY_MIME, RUNNER_SUMMARY_MIME, "the runner reads the MIME type the library writes");
 });
 
 test("lab.summary refuses what the index could not show, in one line naming the fix", () => {
-  assert.throws(() => summary({ loss: Number.NaN }), /^RangeError: summary: "loss" is NaN; pass a finite number, or a string to show it as text$/);
-  assert.throws(() => summary({ loss: [1, 2] as unknown as number }), /summary: "loss" must be a number or a string, got an array of length 2/);
+  assert.throws(
+    () => summary({ loss: Number.NaN }),
+    /^RangeError: summary: "loss" is NaN; pass a finite number, or a string to show it as text$/,
+  );
+  assert.throws(
+    () => summary({ loss: [1, 2] as unknown as number }),
+    /summary: "loss" must be a number or a string, got an array of length 2/,
+  );
   assert.throws(() => summary({}), /summary: give at least one key number/);
-  assert.throws(() => summary({ a: 1 }, { caption: "x" } as object), /summary: unknown option caption; options are title/);
+  assert.throws(
+    () => summary({ a: 1 }, { caption: "x" } as object),
+    /summary: unknown option caption; options are title/,
+  );
 });
 
 test("the index lists each notebook's key numbers, run time and figure; the page shows the table", () => {
   const run = spawnSync(
     process.execPath,
-    ["--import", "tsx", "scripts/run-notebooks.ts", "--out", out, "test/fixtures/notebooks/summary.ipynb", "test/fixtures/notebooks/basic.ipynb"],
+    [
+      "--import",
+      "tsx",
+      "scripts/run-notebooks.ts",
+      "--out",
+      out,
+      "test/fixtures/notebooks/summary.ipynb",
+      "test/fixtures/notebooks/basic.ipynb",
+    ],
     { cwd: ROOT, encoding: "utf8" },
   );
   assert.equal(run.status, 0, run.stderr);
@@ -75,20 +95,32 @@ test("the index lists each notebook's key numbers, run time and figure; the page
   ]);
   assert.deepEqual(byName.basic?.keyNumbers, []);
   const index = fs.readFileSync(path.join(out, "index.html"), "utf8");
-  assert.match(index, /<table class="keys"><tr><th>final loss<\/th><td>0\.25<\/td><\/tr><tr><th>accuracy<\/th><td>90 %<\/td><\/tr><\/table>/);
+  assert.match(
+    index,
+    /<table class="keys"><tr><th>final loss<\/th><td>0\.25<\/td><\/tr><tr><th>accuracy<\/th><td>90 %<\/td><\/tr><\/table>/,
+  );
   assert.match(index, /run time \d/);
   assert.match(index, /<a class="figure" href="basic\.html"><img src="basic\/figure-4-1\.svg"/);
   assert.doesNotMatch(index, /loading="lazy"/, "a screenshot or print shows every figure");
   const page = fs.readFileSync(path.join(out, "summary.html"), "utf8");
-  assert.match(page, /<table class="summary"><caption>Key numbers<\/caption><tr><th>final loss<\/th><td>0\.5<\/td><\/tr>/);
+  assert.match(
+    page,
+    /<table class="summary"><caption>Key numbers<\/caption><tr><th>final loss<\/th><td>0\.5<\/td><\/tr>/,
+  );
   // …and the final values at the top, in the run's box.
-  assert.match(page, /<div class="run-keys"><span>final loss <strong>0\.25<\/strong><\/span><span>accuracy <strong>90 %<\/strong><\/span><\/div>/);
+  assert.match(
+    page,
+    /<div class="run-keys"><span>final loss <strong>0\.25<\/strong><\/span><span>accuracy <strong>90 %<\/strong><\/span><\/div>/,
+  );
 });
 
 test("inline math may end with an escaped character (lab 004's $\\{0.33, 0.66, 1\\}$), prices stay text", () => {
   const set = renderMarkdown("inputs $\\{0.33, 0.66, 1\\}$ only");
   // KaTeX's HTML, and its MathML for screen readers.
-  assert.match(set, /^<p>inputs <span class="katex"><span class="katex-mathml"><math[^>]*><semantics><mrow><mo stretchy="false">\{<\/mo><mn>0\.33<\/mn>/);
+  assert.match(
+    set,
+    /^<p>inputs <span class="katex"><span class="katex-mathml"><math[^>]*><semantics><mrow><mo stretchy="false">\{<\/mo><mn>0\.33<\/mn>/,
+  );
   assert.match(set, /<span class="katex-html" aria-hidden="true">/);
   assert.doesNotMatch(set, /\$/);
   assert.equal(renderMarkdown("costs $5 and $6 today"), "<p>costs $5 and $6 today</p>\n");
@@ -126,38 +158,82 @@ test("a page draws each chart from its spec, with the static figure file as fall
     if (url !== undefined) assert.doesNotMatch(url, /^(?:[a-z]+:)?\/\//i, `${tag} loads from the network`);
   }
   const nb = {
-    nbformat: 4, nbformat_minor: 5, metadata: {},
-    cells: [{
-      cell_type: "code" as const, source: "", metadata: {}, execution_count: 1,
-      outputs: [{
-        output_type: "display_data" as const, metadata: {},
-        data: { [VEGA_LITE_MIME]: { mark: "point", title: "</script><b>x</b>" }, "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'/>", "text/plain": "[chart] dots" },
-      }],
-    }],
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      {
+        cell_type: "code" as const,
+        source: "",
+        metadata: {},
+        execution_count: 1,
+        outputs: [
+          {
+            output_type: "display_data" as const,
+            metadata: {},
+            data: {
+              [VEGA_LITE_MIME]: { mark: "point", title: "</script><b>x</b>" },
+              "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+              "text/plain": "[chart] dots",
+            },
+          },
+        ],
+      },
+    ],
   };
-  const run = { status: "ok" as const, durationMs: 1, startedAt: "2026-01-01T00:00:00.000Z", parameters: {}, source: "nb.ipynb" };
+  const run = {
+    status: "ok" as const,
+    durationMs: 1,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    parameters: {},
+    source: "nb.ipynb",
+  };
   const html = renderNotebookPage({ nb, name: "nb", title: "nb", notebookDir: out, run });
-  assert.match(html, /<figure class="chart" id="chart-1-1"><div class="chart-live"><\/div><img class="chart-static" src="nb\/figure-1-1\.svg" alt="\[chart\] dots"><script type="application\/json" class="chart-spec">/);
+  assert.match(
+    html,
+    /<figure class="chart" id="chart-1-1"><div class="chart-live"><\/div><img class="chart-static" src="nb\/figure-1-1\.svg" alt="\[chart\] dots"><script type="application\/json" class="chart-spec">/,
+  );
   // The spec cannot end its script early, and reads back as it was.
   const json = /<script type="application\/json" class="chart-spec">(.*?)<\/script>/.exec(html)?.[1] ?? "";
   assert.doesNotMatch(json, /<\//);
   assert.deepEqual(JSON.parse(json), nb.cells[0]!.outputs[0]!.data[VEGA_LITE_MIME]);
-  assert.match(html, /<script src="assets\/vega\.min\.js"><\/script>\n<script src="assets\/vega-lite\.min\.js"><\/script>\n<script src="assets\/site\.js"><\/script>/);
+  assert.match(
+    html,
+    /<script src="assets\/vega\.min\.js"><\/script>\n<script src="assets\/vega-lite\.min\.js"><\/script>\n<script src="assets\/site\.js"><\/script>/,
+  );
 });
 
 test("the live explorable's marker is checked field by field, in one line naming the fix", () => {
   const good = {
-    model: "linear-rnn", batch: { x: [[1, 0], [0, 1]], y: [1, 1] },
-    rprop: { initialStep: 0.003 }, iterations: 3, gradientDescent: { lr: 0.001 },
+    model: "linear-rnn",
+    batch: {
+      x: [
+        [1, 0],
+        [0, 1],
+      ],
+      y: [1, 1],
+    },
+    rprop: { initialStep: 0.003 },
+    iterations: 3,
+    gradientDescent: { lr: 0.001 },
   };
   assert.deepEqual(explorableMarker({ usermeta: { bpttLab: { liveRprop: good } } }), good);
   assert.equal(explorableMarker({ mark: "point" }), undefined);
   // What else the plot builders record under bpttLab is theirs, not a live explorable.
-  assert.equal(explorableMarker({ usermeta: { embedOptions: { actions: false }, bpttLab: { explorable: "loss-surface", panels: [] } } }), undefined);
-  const bad = (change: object) => () => explorableMarker({ usermeta: { bpttLab: { liveRprop: { ...good, ...change } } } });
+  assert.equal(
+    explorableMarker({
+      usermeta: { embedOptions: { actions: false }, bpttLab: { explorable: "loss-surface", panels: [] } },
+    }),
+    undefined,
+  );
+  const bad = (change: object) => () =>
+    explorableMarker({ usermeta: { bpttLab: { liveRprop: { ...good, ...change } } } });
   assert.throws(bad({ model: "lstm" }), /usermeta\.bpttLab\.liveRprop\.model must be "linear-rnn"/);
   assert.throws(bad({ batch: { x: [[1, 0], [1]], y: [1, 1] } }), /batch\.x: every row must have 2 steps/);
-  assert.throws(bad({ batch: { x: [[1, 0]], y: [1, 1] } }), /batch\.y must hold one finite target per row of batch\.x \(1\)/);
+  assert.throws(
+    bad({ batch: { x: [[1, 0]], y: [1, 1] } }),
+    /batch\.y must hold one finite target per row of batch\.x \(1\)/,
+  );
   assert.throws(bad({ gradientDescent: { lr: 0 } }), /gradientDescent must be \{lr: a positive number\}/);
   assert.throws(bad({ iterationz: 3 }), /unknown field iterationz/);
   assert.throws(bad({ start: [1] }), /start must be \[w_x, w_rec\]/);
@@ -169,11 +245,18 @@ test("the live explorable's marker is checked field by field, in one line naming
 function writeStoreNotebook(dir: string, { fail, title }: { fail: boolean; title: string }): string {
   const file = path.join(dir, "store.ipynb");
   const cell = (cell_type: "markdown" | "code", source: string, tags?: string[]) => ({
-    cell_type, source, metadata: tags ? { tags } : {}, ...(cell_type === "code" ? { outputs: [], execution_count: null } : {}),
+    cell_type,
+    source,
+    metadata: tags ? { tags } : {},
+    ...(cell_type === "code" ? { outputs: [], execution_count: null } : {}),
   });
   const nb = {
-    nbformat: 4, nbformat_minor: 5,
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, bptt_lab: { presets: { short: { label: "short" } } } },
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" },
+      bptt_lab: { presets: { short: { label: "short" } } },
+    },
     cells: [
       cell("markdown", `# ${title}`),
       cell("code", `const label = "full";`, ["parameters"]),
@@ -185,11 +268,19 @@ function writeStoreNotebook(dir: string, { fail, title }: { fail: boolean; title
 }
 
 function runner(args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/run-notebooks.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/run-notebooks.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
 }
 
-function manifestEntry(dir: string, name: string): { sourceHash?: string; status?: string; parameters?: object; preset?: string } | undefined {
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8")) as { notebooks: Array<{ name: string; sourceHash?: string; status?: string; parameters?: object; preset?: string }> };
+function manifestEntry(
+  dir: string,
+  name: string,
+): { sourceHash?: string; status?: string; parameters?: object; preset?: string } | undefined {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8")) as {
+    notebooks: Array<{ name: string; sourceHash?: string; status?: string; parameters?: object; preset?: string }>;
+  };
   return manifest.notebooks.find((e) => e.name === name);
 }
 
@@ -202,13 +293,21 @@ test("a full run's results are replaced only by a full run that runs through; th
   const first = runner(["--out", results, file]);
   assert.equal(first.status, 0, first.stderr);
   const hash = notebookSourceHash(JSON.parse(fs.readFileSync(file, "utf8")));
-  assert.deepEqual(manifestEntry(results, "store"), { ...manifestEntry(results, "store"), status: "ok", sourceHash: hash, parameters: {} });
+  assert.deepEqual(manifestEntry(results, "store"), {
+    ...manifestEntry(results, "store"),
+    status: "ok",
+    sourceHash: hash,
+    parameters: {},
+  });
   const full = fs.readFileSync(executed, "utf8");
 
   // A short run over them is refused before any cell runs, and changes nothing.
   const short = runner(["--out", results, "--preset", "short", file]);
   assert.equal(short.status, 2);
-  assert.match(short.stderr, /holds the full run of store, which a --preset short run would replace; pass --out DIR to write it elsewhere/);
+  assert.match(
+    short.stderr,
+    /holds the full run of store, which a --preset short run would replace; pass --out DIR to write it elsewhere/,
+  );
   const param = runner(["--out", results, "--param", "label=x", file]);
   assert.equal(param.status, 2);
   assert.match(param.stderr, /which a --param run would replace/);
@@ -229,7 +328,10 @@ test("a full run's results are replaced only by a full run that runs through; th
   assert.equal(third.status, 0, third.stderr);
   assert.match(fs.readFileSync(executed, "utf8"), /# Third/);
   assert.match(fs.readFileSync(path.join(results, "store.html"), "utf8"), /Third/);
-  assert.equal(manifestEntry(results, "store")?.sourceHash, notebookSourceHash(JSON.parse(fs.readFileSync(file, "utf8"))));
+  assert.equal(
+    manifestEntry(results, "store")?.sourceHash,
+    notebookSourceHash(JSON.parse(fs.readFileSync(file, "utf8"))),
+  );
   assert.notEqual(manifestEntry(results, "store")?.sourceHash, hash);
   assert.equal(fs.existsSync(path.join(results, ".partial")), false, "nothing is left staged");
 });
@@ -277,7 +379,9 @@ function folderSize(dir: string, skip: (relative: string) => boolean): number {
 test("results/ holds a full run of every notebook, made from its current source", () => {
   const rerun = "rerun `npm run notebooks` (every notebook, full parameters) and commit results/";
   assert.ok(fs.existsSync(path.join(TRACKED, "index.json")), `results/ holds no full run: ${rerun}`);
-  const manifest = JSON.parse(fs.readFileSync(path.join(TRACKED, "index.json"), "utf8")) as { notebooks: Array<{ name: string; status: string; preset?: string; parameters?: object; sourceHash?: string }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(TRACKED, "index.json"), "utf8")) as {
+    notebooks: Array<{ name: string; status: string; preset?: string; parameters?: object; sourceHash?: string }>;
+  };
   const names = projectNotebooks().map((f) => path.basename(f, ".ipynb"));
   const stale: string[] = [];
   for (const sourceFile of projectNotebooks()) {
@@ -285,12 +389,18 @@ test("results/ holds a full run of every notebook, made from its current source"
     const source = JSON.parse(fs.readFileSync(sourceFile, "utf8"));
     const entry = manifest.notebooks.find((e) => e.name === name);
     const fix = `rerun \`npm run notebooks -- notebooks/${name}.ipynb\` and commit results/`;
-    if (!entry) { stale.push(`${name}: not in results/index.json; ${fix}`); continue; }
+    if (!entry) {
+      stale.push(`${name}: not in results/index.json; ${fix}`);
+      continue;
+    }
     if (entry.status !== "ok") stale.push(`${name}: its run in results/ is ${entry.status}; ${fix}`);
     if (entry.preset !== undefined || Object.keys(entry.parameters ?? {}).length > 0) {
-      stale.push(`${name}: results/ holds a --preset/--param run (${entry.preset ?? JSON.stringify(entry.parameters)}), not the full run; ${fix}`);
+      stale.push(
+        `${name}: results/ holds a --preset/--param run (${entry.preset ?? JSON.stringify(entry.parameters)}), not the full run; ${fix}`,
+      );
     }
-    if (entry.sourceHash !== notebookSourceHash(source)) stale.push(`notebooks/${name}.ipynb changed since results/ was made; ${fix}`);
+    if (entry.sourceHash !== notebookSourceHash(source))
+      stale.push(`notebooks/${name}.ipynb changed since results/ was made; ${fix}`);
     const executedFile = path.join(TRACKED, `${name}.ipynb`);
     if (!fs.existsSync(executedFile) || !fs.existsSync(path.join(TRACKED, `${name}.html`))) {
       stale.push(`${name}: results/${name}.ipynb or .html is missing; ${fix}`);
@@ -298,13 +408,19 @@ test("results/ holds a full run of every notebook, made from its current source"
     }
     // Independently of the recorded hash: the executed notebook's cells are the source's, and it says it ran them in full.
     const executed = JSON.parse(fs.readFileSync(executedFile, "utf8"));
-    const cells = (nb: { cells: Array<{ source: string | string[] }> }) => nb.cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
-    if (JSON.stringify(cells(executed)) !== JSON.stringify(cells(source))) stale.push(`results/${name}.ipynb's cells differ from notebooks/${name}.ipynb's; ${fix}`);
+    const cells = (nb: { cells: Array<{ source: string | string[] }> }) =>
+      nb.cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
+    if (JSON.stringify(cells(executed)) !== JSON.stringify(cells(source)))
+      stale.push(`results/${name}.ipynb's cells differ from notebooks/${name}.ipynb's; ${fix}`);
     const run = runFactsOf(executed);
-    if (run.status !== "ok" || !isFullRun(run)) stale.push(`results/${name}.ipynb records a ${run.status} run with ${JSON.stringify(run)}; ${fix}`);
+    if (run.status !== "ok" || !isFullRun(run))
+      stale.push(`results/${name}.ipynb records a ${run.status} run with ${JSON.stringify(run)}; ${fix}`);
   }
   for (const entry of manifest.notebooks) {
-    if (!names.includes(entry.name)) stale.push(`results/ lists ${entry.name}, which notebooks/ no longer has: remove results/${entry.name}.* and rerun`);
+    if (!names.includes(entry.name))
+      stale.push(
+        `results/ lists ${entry.name}, which notebooks/ no longer has: remove results/${entry.name}.* and rerun`,
+      );
   }
   assert.deepEqual(stale, []);
 });
@@ -315,5 +431,8 @@ test("results/ stays within its size budget", (t) => {
   const ignored = (relative: string) => /^(?:\.partial|experiment-1|bench\.json)(?:$|\/)/.test(relative);
   const size = folderSize(TRACKED, ignored);
   t.diagnostic(`results/: ${(size / 1024 / 1024).toFixed(2)} MB`);
-  assert.ok(size <= RESULTS_BUDGET_BYTES, `results/ is ${(size / 1024 / 1024).toFixed(2)} MB, over its ${RESULTS_BUDGET_BYTES / 1024 / 1024} MB budget`);
+  assert.ok(
+    size <= RESULTS_BUDGET_BYTES,
+    `results/ is ${(size / 1024 / 1024).toFixed(2)} MB, over its ${RESULTS_BUDGET_BYTES / 1024 / 1024} MB budget`,
+  );
 });

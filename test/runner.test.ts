@@ -98,8 +98,10 @@ const readNotebook = (out: string, name: string) =>
   JSON.parse(fs.readFileSync(path.join(out, `${name}.ipynb`), "utf8")) as Notebook;
 const readText = (out: string, file: string) => fs.readFileSync(path.join(out, file), "utf8");
 const streamText = (cell: Cell | undefined, name = "stdout") =>
-  (cell?.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === name).map((o) => join(o.text)).join("");
-
+  (cell?.outputs ?? [])
+    .filter((o) => o.output_type === "stream" && o.name === name)
+    .map((o) => join(o.text))
+    .join("");
 
 /**
  * What nbformat 4's JSON schema (v4.5) requires of a notebook, checked by hand so that the test
@@ -114,7 +116,8 @@ function nbformatProblems(nb: { [key: string]: unknown }): string[] {
   const isText = (v: unknown) => typeof v === "string" || (Array.isArray(v) && v.every((l) => typeof l === "string"));
   const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   only("the notebook", nb, ["nbformat", "nbformat_minor", "metadata", "cells"]);
-  if (nb.nbformat !== 4 || !Number.isInteger(nb.nbformat_minor)) problems.push("nbformat must be 4 with an integer nbformat_minor");
+  if (nb.nbformat !== 4 || !Number.isInteger(nb.nbformat_minor))
+    problems.push("nbformat must be 4 with an integer nbformat_minor");
   if (!isObject(nb.metadata)) problems.push("metadata must be an object");
   if (!Array.isArray(nb.cells)) return [...problems, "cells must be a list"];
   const ids = new Set<string>();
@@ -122,32 +125,47 @@ function nbformatProblems(nb: { [key: string]: unknown }): string[] {
     const what = `cell ${i + 1}`;
     if ((nb.nbformat_minor as number) >= 5) {
       const id = cell.id;
-      if (typeof id !== "string" || !/^[a-zA-Z0-9-_]{1,64}$/.test(id) || ids.has(id)) problems.push(`${what} needs a unique id of 1-64 [a-zA-Z0-9-_]`);
+      if (typeof id !== "string" || !/^[a-zA-Z0-9-_]{1,64}$/.test(id) || ids.has(id))
+        problems.push(`${what} needs a unique id of 1-64 [a-zA-Z0-9-_]`);
       else ids.add(id);
     }
     if (!isObject(cell.metadata)) problems.push(`${what}: metadata must be an object`);
     if (!isText(cell.source)) problems.push(`${what}: source must be a string or a list of strings`);
-    if (cell.cell_type === "markdown") return only(what, cell, ["id", "cell_type", "metadata", "source", "attachments"]);
+    if (cell.cell_type === "markdown")
+      return only(what, cell, ["id", "cell_type", "metadata", "source", "attachments"]);
     if (cell.cell_type === "raw") return only(what, cell, ["id", "cell_type", "metadata", "source", "attachments"]);
     if (cell.cell_type !== "code") return problems.push(`${what}: cell_type must be code, markdown or raw`);
     only(what, cell, ["id", "cell_type", "metadata", "source", "outputs", "execution_count"]);
-    if (!(cell.execution_count === null || Number.isInteger(cell.execution_count))) problems.push(`${what}: execution_count must be null or an integer`);
+    if (!(cell.execution_count === null || Number.isInteger(cell.execution_count)))
+      problems.push(`${what}: execution_count must be null or an integer`);
     if (!Array.isArray(cell.outputs)) return problems.push(`${what}: outputs must be a list`);
     (cell.outputs as Array<{ [key: string]: unknown }>).forEach((out, k) => {
       const where = `${what} output ${k + 1}`;
       switch (out.output_type) {
         case "stream":
           only(where, out, ["output_type", "name", "text"]);
-          if (!["stdout", "stderr"].includes(out.name as string) || !isText(out.text)) problems.push(`${where}: a stream needs a name and text`);
+          if (!["stdout", "stderr"].includes(out.name as string) || !isText(out.text))
+            problems.push(`${where}: a stream needs a name and text`);
           break;
         case "display_data":
         case "execute_result":
-          only(where, out, ["output_type", "data", "metadata", ...(out.output_type === "execute_result" ? ["execution_count"] : [])]);
-          if (!isObject(out.data) || !isObject(out.metadata)) problems.push(`${where}: data and metadata must be objects`);
+          only(where, out, [
+            "output_type",
+            "data",
+            "metadata",
+            ...(out.output_type === "execute_result" ? ["execution_count"] : []),
+          ]);
+          if (!isObject(out.data) || !isObject(out.metadata))
+            problems.push(`${where}: data and metadata must be objects`);
           break;
         case "error":
           only(where, out, ["output_type", "ename", "evalue", "traceback"]);
-          if (typeof out.ename !== "string" || typeof out.evalue !== "string" || !isText(out.traceback) || !Array.isArray(out.traceback)) {
+          if (
+            typeof out.ename !== "string" ||
+            typeof out.evalue !== "string" ||
+            !isText(out.traceback) ||
+            !Array.isArray(out.traceback)
+          ) {
             problems.push(`${where}: an error needs ename, evalue and a traceback list`);
           }
           break;
@@ -165,13 +183,19 @@ function pythonNbformatProblems(file: string): string | undefined {
   if (!fs.existsSync(python)) return undefined;
   const probe = spawnSync(python, ["-c", "import nbformat"], { encoding: "utf8" });
   if (probe.status !== 0) return undefined;
-  const check = spawnSync(python, ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", file], { encoding: "utf8" });
+  const check = spawnSync(
+    python,
+    ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", file],
+    { encoding: "utf8" },
+  );
   return check.stdout.trim() === "valid" ? "" : (check.stderr || check.stdout).trim().split("\n").slice(-3).join("\n");
 }
 
 /** Loads an HTML file in Chromium (when the machine has one) and returns its text and script errors. */
 async function openInBrowser(file: string): Promise<{ text: string; errors: string[] } | undefined> {
-  const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => fs.existsSync(p));
+  const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) =>
+    fs.existsSync(p),
+  );
   if (!executablePath) return undefined;
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath });
@@ -266,10 +290,7 @@ describe("run-notebooks", { concurrency: 2 }, () => {
   test("an undeclared parameter or preset is a usage error before anything runs", async () => {
     const param = await runCli(["--param", "foo=1", fixture("basic")]);
     assert.equal(param.code, 2);
-    assert.equal(
-      param.stderr.trim(),
-      `unknown parameter "foo" for ${fixture("basic")}; it declares: numIters, label`,
-    );
+    assert.equal(param.stderr.trim(), `unknown parameter "foo" for ${fixture("basic")}; it declares: numIters, label`);
     assert.equal(fs.existsSync(path.join(param.out, "basic.ipynb")), false);
     const preset = await runCli(["--preset", "long", fixture("basic")]);
     assert.equal(preset.code, 2);
@@ -319,7 +340,8 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(streamText(readNotebook(run.out, "interval").cells[0]), "interval started\n");
     const index = readText(run.out, "index.html");
-    for (const name of ["failing", "second", "type-error", "interval"]) assert.match(index, new RegExp(`href="${name}\\.html"`));
+    for (const name of ["failing", "second", "type-error", "interval"])
+      assert.match(index, new RegExp(`href="${name}\\.html"`));
   });
 
   test("errors raised outside the cell's own flow fail that cell instead of hanging", async () => {
@@ -339,7 +361,10 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     assert.equal(unknown.stderr, "unknown option --foo; see --help\n");
     const missing = await runCli(["notebooks/nope.ipynb"]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^no notebook notebooks\/nope\.ipynb: not a file, nor a lab's number or name; the labs are: /);
+    assert.match(
+      missing.stderr,
+      /^no notebook notebooks\/nope\.ipynb: not a file, nor a lab's number or name; the labs are: /,
+    );
     assert.equal(missing.stderr.split("\n").length, 2, "one line");
     const badParam = await runCli(["--param", "noequals", fixture("basic")]);
     assert.equal(badParam.code, 2);
@@ -395,12 +420,16 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     const nb = readNotebook(run.out, "slow");
     assert.deepEqual(nbformatProblems(nb as unknown as { [key: string]: unknown }), []);
     const python = pythonNbformatProblems(file);
-    if (python === undefined) t.diagnostic("python3 with nbformat not found: checked against the schema's rules by hand only");
+    if (python === undefined)
+      t.diagnostic("python3 with nbformat not found: checked against the schema's rules by hand only");
     else assert.equal(python, "", `nbformat.validate refused ${file}`);
     assert.equal(nb.metadata.bptt_lab?.run?.status, "interrupted");
     assert.equal(streamText(nb.cells[0]), "before the slow cell\n");
     const stopped = nb.cells[1]?.outputs?.at(-1);
-    assert.deepEqual([stopped?.ename, stopped?.evalue], ["Interrupted", "the run was interrupted by SIGTERM while this cell was running"]);
+    assert.deepEqual(
+      [stopped?.ename, stopped?.evalue],
+      ["Interrupted", "the run was interrupted by SIGTERM while this cell was running"],
+    );
     assert.equal(nb.cells[2]?.execution_count, null);
     const html = readText(run.out, "slow.html");
     assert.match(html, /^<!DOCTYPE html>/i);
@@ -425,11 +454,18 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     for (const given of [number, String(Number(number)), lab, `${lab}.ipynb`, `notebooks/${lab}.ipynb`]) {
       const run = await runCli(["--param", "noSuchParameter=1", given]);
       assert.equal(run.code, 2, given);
-      assert.equal(run.stderr, `unknown parameter "noSuchParameter" for notebooks/${lab}.ipynb; ${run.stderr.split("; ")[1]}`, given);
+      assert.equal(
+        run.stderr,
+        `unknown parameter "noSuchParameter" for notebooks/${lab}.ipynb; ${run.stderr.split("; ")[1]}`,
+        given,
+      );
     }
     const unknown = await runCli(["no-such-lab"]);
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.stderr, `no notebook no-such-lab: not a file, nor a lab's number or name; the labs are: ${labs().join(", ")}\n`);
+    assert.equal(
+      unknown.stderr,
+      `no notebook no-such-lab: not a file, nor a lab's number or name; the labs are: ${labs().join(", ")}\n`,
+    );
     assert.deepEqual(fs.readdirSync(unknown.out), [], "nothing written");
   });
 
@@ -441,12 +477,17 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     // Without an annotation, the type is the one TypeScript infers from the value (const seed = 1: a number).
     const { findParameters } = await import("../scripts/runner/params");
     const declares = (name: string) =>
-      findParameters(JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", `${name}.ipynb`), "utf8")))?.declarations.get("seed")?.text;
+      findParameters(
+        JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", `${name}.ipynb`), "utf8")),
+      )?.declarations.get("seed")?.text;
     const lab = labs().find((name) => /^const seed = \d+$/.test(declares(name) ?? ""));
     if (lab) {
       const seed = await runCli(["--param", "seed=abc", lab]);
       assert.equal(seed.code, 2);
-      assert.match(seed.stderr, new RegExp(`^seed is a number in notebooks/${lab}\\.ipynb \\(const seed = \\d+\\); got "abc"\n$`));
+      assert.match(
+        seed.stderr,
+        new RegExp(`^seed is a number in notebooks/${lab}\\.ipynb \\(const seed = \\d+\\); got "abc"\n$`),
+      );
     }
     // A string parameter takes the text as typed, even when it reads as JSON.
     const text = await runCli(["--verbose", "--param", "label=5", "--param", "numIters=2", fixture("basic")]);
@@ -466,7 +507,10 @@ describe("run-notebooks", { concurrency: 2 }, () => {
       /^\[out-of-memory\] FAILED cell 3 \(code cell 2\) of test\/fixtures\/notebooks\/out-of-memory\.ipynb ran out of memory \(its heap limit of \d+ MB\); .*NODE_OPTIONS=--max-old-space-size=<MB>$/,
     );
     const limit = Number(/heap limit of (\d+) MB/.exec(lines[0]!)?.[1]);
-    assert.ok(limit >= 256 && limit < 512, `the limit given (256 MB plus V8's young generation), not V8's default: ${limit} MB`);
+    assert.ok(
+      limit >= 256 && limit < 512,
+      `the limit given (256 MB plus V8's young generation), not V8's default: ${limit} MB`,
+    );
     const nb = readNotebook(run.out, "out-of-memory");
     assert.equal(nb.metadata.bptt_lab?.run?.status, "failed");
     assert.equal(streamText(nb.cells[1]), "before the hungry cell\n");
@@ -483,22 +527,32 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     assert.doesNotMatch(help.stdout, /building/);
     assert.equal(fs.statSync(dist).mtimeMs, before, "dist/ untouched");
     // `npm run notebooks` is the runner itself, which builds after checking its command line.
-    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as { [name: string]: string };
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as {
+      [name: string]: string;
+    };
     assert.equal(scripts.notebooks, "tsx scripts/run-notebooks.ts --build");
   });
 });
 
-test("the headline figure (index thumbnail) is the first image of a cell tagged \"headline\", else the first image", async () => {
+test('the headline figure (index thumbnail) is the first image of a cell tagged "headline", else the first image', async () => {
   const { writeFigures } = await import("../scripts/runner/figures");
-  const svg = (id: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><circle id="${id}" r="1"/></svg>`;
+  const svg = (id: string) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><circle id="${id}" r="1"/></svg>`;
   const imageCell = (id: string, tags?: string[]) => ({
-    cell_type: "code" as const, source: "", execution_count: 1, metadata: tags ? { tags } : {},
+    cell_type: "code" as const,
+    source: "",
+    execution_count: 1,
+    metadata: tags ? { tags } : {},
     outputs: [{ output_type: "display_data" as const, data: { "image/svg+xml": svg(id) }, metadata: {} }],
   });
   const notebook = (cells: ReturnType<typeof imageCell>[]) => ({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "bptt-lab-headline-"));
   try {
-    const tagged = writeFigures(notebook([imageCell("a"), imageCell("b", ["headline"]), imageCell("c", ["headline"])]), out, "nb");
+    const tagged = writeFigures(
+      notebook([imageCell("a"), imageCell("b", ["headline"]), imageCell("c", ["headline"])]),
+      out,
+      "nb",
+    );
     assert.deepEqual(tagged, { mime: "image/svg+xml", file: "nb/figure-2-1.svg" });
     assert.match(fs.readFileSync(path.join(out, "nb/figure-2-1.svg"), "utf8"), /id="b"/);
     const untagged = writeFigures(notebook([imageCell("a", ["other"]), imageCell("b")]), out, "plain");
@@ -519,13 +573,24 @@ test("the live line keeps the loss on a narrow terminal: timings go first, then 
     assert.match(line, /loss=0\.6931 acc=0\.5012$/, `${width} columns: ${line}`);
     assert.match(line, /3\/20/, `${width} columns keep the count: ${line}`);
   }
-  assert.equal(fitLiveLine(label, live, 80), "[001] cell 23/60 ... ReLU RNN 6 × 60 units, echo …  3/20  loss=0.6931 acc=0.5012");
+  assert.equal(
+    fitLiveLine(label, live, 80),
+    "[001] cell 23/60 ... ReLU RNN 6 × 60 units, echo …  3/20  loss=0.6931 acc=0.5012",
+  );
   // Through the Progress class, as the runner writes to a 80-column terminal.
   const written: string[] = [];
-  const out = Object.assign(new (await import("node:stream")).Writable({ write: (c, _e, cb) => { written.push(String(c)); cb(); } }), {
-    isTTY: true,
-    columns: 80,
-  }) as unknown as NodeJS.WriteStream;
+  const out = Object.assign(
+    new (await import("node:stream")).Writable({
+      write: (c, _e, cb) => {
+        written.push(String(c));
+        cb();
+      },
+    }),
+    {
+      isTTY: true,
+      columns: 80,
+    },
+  ) as unknown as NodeJS.WriteStream;
   const progress = new Progress({ out, err: out, verbose: false });
   progress.cellStart(label);
   progress.cellDisplayText(live);
@@ -537,7 +602,15 @@ test("the live line keeps the loss on a narrow terminal: timings go first, then 
 
 test("JSON outputs (Vega-Lite specs) are written on one line; the rest is indented as Jupyter does", async () => {
   const { toJupyterJson } = await import("../scripts/runner/notebook");
-  const spec = { mark: "line", data: { values: [{ x: 0, y: 1.5 }, { x: 1, y: 2.5 }] } };
+  const spec = {
+    mark: "line",
+    data: {
+      values: [
+        { x: 0, y: 1.5 },
+        { x: 1, y: 2.5 },
+      ],
+    },
+  };
   const nb = {
     nbformat: 4,
     nbformat_minor: 5,
@@ -549,7 +622,13 @@ test("JSON outputs (Vega-Lite specs) are written on one line; the rest is indent
         source: "show()\nagain()",
         metadata: {},
         execution_count: 1,
-        outputs: [{ output_type: "display_data" as const, data: { "application/vnd.vegalite.v5+json": spec, "text/plain": "[chart]" }, metadata: {} }],
+        outputs: [
+          {
+            output_type: "display_data" as const,
+            data: { "application/vnd.vegalite.v5+json": spec, "text/plain": "[chart]" },
+            metadata: {},
+          },
+        ],
       },
     ],
   };
@@ -560,5 +639,8 @@ test("JSON outputs (Vega-Lite specs) are written on one line; the rest is indent
   assert.deepEqual(parsed.cells[0].source, ["show()\n", "again()"]);
   // Without JSON outputs, the same bytes as JSON.stringify with one space of indentation (Jupyter's layout).
   const plain = { ...nb, cells: [{ ...nb.cells[0]!, outputs: [] }] };
-  assert.equal(toJupyterJson(plain), JSON.stringify({ ...plain, cells: [{ ...plain.cells[0], source: ["show()\n", "again()"] }] }, null, 1) + "\n");
+  assert.equal(
+    toJupyterJson(plain),
+    JSON.stringify({ ...plain, cells: [{ ...plain.cells[0], source: ["show()\n", "again()"] }] }, null, 1) + "\n",
+  );
 });

@@ -8,7 +8,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../src/backend";
 import { gradientReach } from "../src/bptt/gradient-reach";
 import {
-  CarriedState, type RecurrentModel, evaluateTruncated, formatRuns, predictBits, trainTruncated,
+  CarriedState,
+  type RecurrentModel,
+  evaluateTruncated,
+  formatRuns,
+  predictBits,
+  trainTruncated,
 } from "../src/bptt/truncated";
 import { EchoData } from "../src/datasets/echo";
 import { gru } from "../src/models/gru";
@@ -21,18 +26,24 @@ import { RmsProp } from "../src/optim/rmsprop";
 import type { Optimizer } from "../src/optim/optimizer";
 
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, n = 0;
+  let d = 0,
+    n = 0;
   for (let i = 0; i < a.length; i++) {
     d += (a[i] - b[i]) ** 2;
     n = Math.max(n, a[i] ** 2, b[i] ** 2);
   }
-  let na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { na += a[i] ** 2; nb += b[i] ** 2; }
+  let na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    na += a[i] ** 2;
+    nb += b[i] ** 2;
+  }
   return Math.sqrt(d) / Math.sqrt(Math.max(na, nb));
 }
 
 function concatTime(a: NdArray, b: NdArray): NdArray {
-  const [B, T1, F] = a.shape, T2 = b.shape[1];
+  const [B, T1, F] = a.shape,
+    T2 = b.shape[1];
   const out = ndarray([B, T1 + T2, F]); // (B, T1+T2, F)
   for (let i = 0; i < B; i++) {
     out.data.set(a.data.subarray(i * T1 * F, (i + 1) * T1 * F), i * (T1 + T2) * F);
@@ -41,15 +52,21 @@ function concatTime(a: NdArray, b: NdArray): NdArray {
   return out;
 }
 
-const toTensors = (p: ParamSet) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, tf.tensor(Float32Array.from(v.data), v.shape)]));
+const toTensors = (p: ParamSet) =>
+  Object.fromEntries(Object.entries(p).map(([k, v]) => [k, tf.tensor(Float32Array.from(v.data), v.shape)]));
 
-for (const [kind, make] of [["ReLU RNN", reluRnn], ["LSTM", lstm], ["GRU", gru]] as const) {
+for (const [kind, make] of [
+  ["ReLU RNN", reluRnn],
+  ["LSTM", lstm],
+  ["GRU", gru],
+] as const) {
   test(`${kind}: a chunk's truncated gradient is autodiff of its loss with the carried state constant, not the gradient through the previous chunk`, async () => {
     await initBackend({ prefer: "cpu", log: false });
     const model = make({ hiddenSize: 6, seed: 4 });
     for (const p of Object.values(model.params)) for (let i = 0; i < p.data.length; i++) p.data[i] *= 3;
     const data = new EchoData({ echoStep: 3, batchSize: 4, seriesLength: 40, truncatedLength: 20, seed: 8 });
-    const c0 = data.chunk(0), c1 = data.chunk(1);
+    const c0 = data.chunk(0),
+      c1 = data.chunk(1);
     const carried = model.lossAndGradients({ ...c0, state: model.initialState(4) }).finalState;
     const batch = { ...c1, state: carried };
     const truncated = model.lossAndGradients(batch);
@@ -68,7 +85,8 @@ for (const [kind, make] of [["ReLU RNN", reluRnn], ["LSTM", lstm], ["GRU", gru]]
         return tfBceWithLogits(tf, second, tf.tensor(Float32Array.from(c1.y.data), [4, 20, 1]));
       }),
     )(tensors);
-    let worstHeld = 0, largestThrough = 0;
+    let worstHeld = 0,
+      largestThrough = 0;
     names.forEach((n, i) => {
       const g = truncated.grads[n].data;
       worstHeld = Math.max(worstHeld, relDiff(g, held[i].dataSync()));
@@ -87,7 +105,10 @@ test("trainTruncated carries the state from chunk to chunk (and into the next ep
   const seen: RecurrentState[] = [];
   const finals: RecurrentState[] = [];
   const spy: RecurrentModel = {
-    name: "spy", params: model.params, inputSize: 1, outputSize: 1,
+    name: "spy",
+    params: model.params,
+    inputSize: 1,
+    outputSize: 1,
     initialState: (b) => model.initialState(b),
     lossAndGradients: (batch, p) => {
       seen.push(batch.state);
@@ -100,15 +121,29 @@ test("trainTruncated carries the state from chunk to chunk (and into the next ep
   let steps = 0;
   const counting: Optimizer = { name: "count", step: () => void steps++, reset: () => undefined };
   const data = new EchoData({ echoStep: 2, batchSize: 2, seriesLength: 100, truncatedLength: 10, seed: 1 });
-  const result = await trainTruncated({ model: spy, data, optimizer: counting, epochs: 2, log: false, progress: false });
+  const result = await trainTruncated({
+    model: spy,
+    data,
+    optimizer: counting,
+    epochs: 2,
+    log: false,
+    progress: false,
+  });
   assert.equal(steps, 20);
   assert.equal(seen.length, 20);
-  assert.ok(seen[0].h.data.every((v) => v === 0), "starts from zeros");
-  for (let i = 1; i < 20; i++) assert.equal(seen[i], finals[i - 1], `chunk ${i} starts from chunk ${i - 1}'s final state`);
+  assert.ok(
+    seen[0].h.data.every((v) => v === 0),
+    "starts from zeros",
+  );
+  for (let i = 1; i < 20; i++)
+    assert.equal(seen[i], finals[i - 1], `chunk ${i} starts from chunk ${i - 1}'s final state`);
   assert.equal(result.finalState, finals[19]);
   assert.equal(result.accuracy.length, 2);
   assert.equal(result.lastLoss[1], result.history[1].batchLosses[9]);
-  await assert.rejects(trainTruncated({ model, data, optimizer: counting, epochs: 1, lr: 1 } as never), /trainTruncated: unknown option lr/);
+  await assert.rejects(
+    trainTruncated({ model, data, optimizer: counting, epochs: 1, lr: 1 } as never),
+    /trainTruncated: unknown option lr/,
+  );
 });
 
 test("CarriedState: zeros before the first chunk, then each chunk's final state; evaluateTruncated carries it too", () => {
@@ -123,11 +158,14 @@ test("CarriedState: zeros before the first chunk, then each chunk's final state;
   carried.carry(r.finalState);
   assert.equal(carried.batch(data.peekChunk(1)).state, r.finalState);
   // The test loop, run by hand with the model's forward, gives evaluateTruncated's numbers.
-  let state = model.initialState(2), correct = 0;
+  let state = model.initialState(2),
+    correct = 0;
   for (let i = 0; i < data.numChunks; i++) {
     const { x, y } = data.peekChunk(i);
     const fwd = model.forward(x, state);
-    fwd.logits.data.forEach((z, k) => { if ((z > 0 ? 1 : 0) === y.data[k]) correct++; });
+    fwd.logits.data.forEach((z, k) => {
+      if ((z > 0 ? 1 : 0) === y.data[k]) correct++;
+    });
     state = fwd.finalState;
   }
   const ev = evaluateTruncated(model, { numChunks: data.numChunks, chunk: (i) => data.peekChunk(i) });
@@ -138,19 +176,32 @@ test("CarriedState: zeros before the first chunk, then each chunk's final state;
 test("a short echo-3 run (4 units, 5 epochs, seed 0) learns the echo: test accuracy ≥ 99.9 % and a true percentage", async () => {
   const opts = { echoStep: 3, batchSize: 5, seriesLength: 20000, truncatedLength: 20 };
   const model = reluRnn({ hiddenSize: 4, seed: 0 });
-  const res = await trainTruncated({ model, data: new EchoData({ ...opts, seed: 1 }), optimizer: new RmsProp({ lr: 0.001 }), epochs: 5, log: false, progress: false });
+  const res = await trainTruncated({
+    model,
+    data: new EchoData({ ...opts, seed: 1 }),
+    optimizer: new RmsProp({ lr: 0.001 }),
+    epochs: 5,
+    log: false,
+    progress: false,
+  });
   const ev = evaluateTruncated(model, new EchoData({ ...opts, seed: 2 }), { initialState: res.finalState });
   assert.equal(ev.total, 5 * 20000);
   assert.equal(ev.accuracy, (100 * ev.correct) / ev.total);
   assert.ok(ev.accuracy >= 99.9, `test accuracy ${ev.accuracy}`);
   assert.ok(res.accuracy[4] >= 99.9 && res.accuracy[0] < 90, `train accuracy per epoch ${res.accuracy}`);
   // And it echoes a fresh random sequence from a zero state, after the first echoStep steps.
-  const x = ndarray([1, 100, 1], Array.from({ length: 100 }, (_, i) => ((i * 7919) % 13) % 2));
+  const x = ndarray(
+    [1, 100, 1],
+    Array.from({ length: 100 }, (_, i) => ((i * 7919) % 13) % 2),
+  );
   const out = predictBits(model, x).data;
   let correct = 0;
   for (let t = 3; t < 100; t++) if (out[t] === x.data[t - 3]) correct++;
   assert.ok(correct >= 95, `${correct} of 97`);
-  assert.match(formatRuns([{ name: "ReLU", trainAccuracy: 100, testAccuracy: ev.accuracy, seconds: res.seconds }]), /ReLU\s+100\.00%\s+\d+\.\d\d%/);
+  assert.match(
+    formatRuns([{ name: "ReLU", trainAccuracy: 100, testAccuracy: ev.accuracy, seconds: res.seconds }]),
+    /ReLU\s+100\.00%\s+\d+\.\d\d%/,
+  );
 });
 
 test("gradientReach: ‖∂ℓ_T/∂h_{T−k}‖ decays geometrically through an untrained ReLU RNN; relative[0] = 1", () => {
@@ -160,5 +211,8 @@ test("gradientReach: ‖∂ℓ_T/∂h_{T−k}‖ decays geometrically through an
   assert.deepEqual(reach.k.slice(0, 3), [0, 1, 2]);
   assert.equal(reach.relative[0], 1);
   assert.ok(reach.relative[10] < 1e-2, `relative reach at k = 10: ${reach.relative[10]}`);
-  assert.throws(() => gradientReach(reluRnn({ hiddenSize: 4 }), data, { chunks: 0 }), /chunks must be an integer in \[1, 20\]/);
+  assert.throws(
+    () => gradientReach(reluRnn({ hiddenSize: 4 }), data, { chunks: 0 }),
+    /chunks must be an integer in \[1, 20\]/,
+  );
 });

@@ -44,7 +44,8 @@ export function num(options: Options, key: string, fallback: number): number {
 export async function runSections(file: string, sections: Record<string, Section>): Promise<void> {
   const { section, options } = parseArgs(process.argv.slice(2));
   const make = sections[section];
-  if (!make) throw new Error(`${path.basename(file)}: unknown section "${section}"; known: ${Object.keys(sections).join(", ")}`);
+  if (!make)
+    throw new Error(`${path.basename(file)}: unknown section "${section}"; known: ${Object.keys(sections).join(", ")}`);
   const t0 = performance.now();
   // BENCH_LIB: "src" (default), "dist", or a folder holding another copy of the library's index (A/B runs).
   const which = process.env.BENCH_LIB ?? "src";

@@ -23,8 +23,20 @@ function section(echoStep: number, make: (lab: Lab) => RecurrentModel, defaultEp
     const data = new lab.EchoData({ echoStep, batchSize: 5, seriesLength, truncatedLength: 20, seed: 1 });
     const model = make(lab);
     return async () => {
-      const run = await lab.trainTruncated({ model, data, optimizer: new lab.RmsProp({ lr: 0.001 }), epochs, log: false, progress: false });
-      return { epochs, chunks: data.numChunks, accuracy: run.accuracy, lastLoss: run.lastLoss[run.lastLoss.length - 1] };
+      const run = await lab.trainTruncated({
+        model,
+        data,
+        optimizer: new lab.RmsProp({ lr: 0.001 }),
+        epochs,
+        log: false,
+        progress: false,
+      });
+      return {
+        epochs,
+        chunks: data.numChunks,
+        accuracy: run.accuracy,
+        lastLoss: run.lastLoss[run.lastLoss.length - 1],
+      };
     };
   };
 }

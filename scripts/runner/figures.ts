@@ -40,7 +40,10 @@ export function figureFiles(nb: Notebook, name: string): Map<Output, FigureFile[
       const mimes = IMAGE_MIMES.filter((mime) => dataString(output.data[mime]) !== undefined);
       if (mimes.length === 0) continue;
       k += 1;
-      files.set(output, mimes.map((mime) => ({ mime, file: `${name}/figure-${i + 1}-${k}.${FIGURE_EXTENSIONS[mime]}` })));
+      files.set(
+        output,
+        mimes.map((mime) => ({ mime, file: `${name}/figure-${i + 1}-${k}.${FIGURE_EXTENSIONS[mime]}` })),
+      );
     }
   });
   return files;

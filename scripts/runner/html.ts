@@ -49,7 +49,8 @@ export function summaryEntries(value: unknown): KeyNumber[] | undefined {
   return entries.flatMap((e: unknown) => {
     const { name, text, value: raw } = (e ?? {}) as { name?: unknown; text?: unknown; value?: unknown };
     if (typeof name !== "string") return [];
-    const shown = typeof text === "string" ? text : typeof raw === "number" || typeof raw === "string" ? String(raw) : undefined;
+    const shown =
+      typeof text === "string" ? text : typeof raw === "number" || typeof raw === "string" ? String(raw) : undefined;
     return shown === undefined ? [] : [{ name, text: shown }];
   });
 }
@@ -78,6 +79,7 @@ export function escapeHtml(text: string): string {
 }
 
 function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ … m) are what is removed
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
 }
 
@@ -162,15 +164,26 @@ interface OutputContext {
 
 /** JSON inside <script type="application/json">: "<" escaped, so no "</script>" can end it early. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
-function staticImage(data: JsonObject, metadata: JsonObject, figures: FigureFile[], className: string, alt: string): string | undefined {
+function staticImage(
+  data: JsonObject,
+  metadata: JsonObject,
+  figures: FigureFile[],
+  className: string,
+  alt: string,
+): string | undefined {
   for (const mime of IMAGE_MIMES) {
     const value = dataString(data[mime]);
     if (value === undefined) continue;
     const file = figures.find((f) => f.mime === mime);
-    const src = file ? encodeURI(file.file) : `data:${mime};base64,${mime === "image/svg+xml" ? Buffer.from(value).toString("base64") : value.replace(/\s/g, "")}`;
+    const src = file
+      ? encodeURI(file.file)
+      : `data:${mime};base64,${mime === "image/svg+xml" ? Buffer.from(value).toString("base64") : value.replace(/\s/g, "")}`;
     return `<img class="${className}" src="${src}"${imageSize(metadata, mime)} alt="${escapeHtml(alt)}">`;
   }
   return undefined;
@@ -182,7 +195,9 @@ function staticImage(data: JsonObject, metadata: JsonObject, figures: FigureFile
  */
 function renderChart(data: JsonObject, metadata: JsonObject, context: OutputContext): string {
   const alt = dataString(data["text/plain"]) ?? "chart";
-  const fallback = staticImage(data, metadata, context.figures, "chart-static", alt) ?? `<p class="note chart-static">(${escapeHtml(alt)}: drawn by the page script)</p>`;
+  const fallback =
+    staticImage(data, metadata, context.figures, "chart-static", alt) ??
+    `<p class="note chart-static">(${escapeHtml(alt)}: drawn by the page script)</p>`;
   return (
     `<figure class="chart" id="${context.chartId}"><div class="chart-live"></div>${fallback}` +
     `<script type="application/json" class="chart-spec">${scriptJson(data[VEGA_LITE_MIME])}</script></figure>`
@@ -193,7 +208,9 @@ function renderChart(data: JsonObject, metadata: JsonObject, context: OutputCont
 function renderBundle(data: JsonObject, metadata: JsonObject, context: OutputContext): string {
   const keyNumbers = summaryEntries(data[SUMMARY_MIME]);
   if (keyNumbers) {
-    const rows = keyNumbers.map((k) => `<tr><th>${escapeHtml(k.name)}</th><td>${escapeHtml(k.text)}</td></tr>`).join("");
+    const rows = keyNumbers
+      .map((k) => `<tr><th>${escapeHtml(k.name)}</th><td>${escapeHtml(k.text)}</td></tr>`)
+      .join("");
     const title = (data[SUMMARY_MIME] as { title?: unknown }).title;
     const caption = escapeHtml(typeof title === "string" ? title : "Key numbers");
     return `<table class="summary"><caption>${caption}</caption>${rows}</table>`;
@@ -263,7 +280,9 @@ function renderCell(cell: Cell, number: number, notebookDir: string, figures: Ma
     `<span class="dur">${ran ? (duration === undefined ? "" : formatDuration(duration)) : "not run"}</span></div>`;
   let charts = 0;
   const rendered = cell.outputs.map((output) => {
-    const isChart = (output.output_type === "display_data" || output.output_type === "execute_result") && output.data[VEGA_LITE_MIME] !== undefined;
+    const isChart =
+      (output.output_type === "display_data" || output.output_type === "execute_result") &&
+      output.data[VEGA_LITE_MIME] !== undefined;
     if (isChart) charts += 1;
     return renderOutput(output, { figures: figures.get(output) ?? [], chartId: `chart-${number}-${charts}` });
   });

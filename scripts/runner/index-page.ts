@@ -56,7 +56,8 @@ function readManifest(file: string): IndexEntry[] {
 
 export function updateIndex(outDir: string, entry: IndexEntry): void {
   const executed = readExecuted(outDir, entry.name);
-  const run = (executed?.metadata?.bptt_lab as JsonObject | undefined)?.run as { preset?: unknown; parameters?: unknown } | undefined;
+  const run = (executed?.metadata?.bptt_lab as JsonObject | undefined)?.run as
+    { preset?: unknown; parameters?: unknown } | undefined;
   const parameters = run?.parameters && typeof run.parameters === "object" ? (run.parameters as JsonObject) : {};
   const complete: IndexEntry = {
     ...entry,
@@ -157,4 +158,3 @@ ${entries.map(renderCard).join("\n")}
 </html>
 `;
 }
-

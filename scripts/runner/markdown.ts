@@ -97,7 +97,10 @@ export function firstHeading(markdownSources: string[]): string | undefined {
   for (const source of markdownSources) {
     const heading = marked.lexer(source).find((t): t is Tokens.Heading => t.type === "heading");
     if (heading) {
-      const text = heading.text.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/[`*_$\\]/g, "").trim();
+      const text = heading.text
+        .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+        .replace(/[`*_$\\]/g, "")
+        .trim();
       if (text) return text;
     }
   }

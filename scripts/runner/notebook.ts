@@ -142,7 +142,8 @@ function jupyterOutput(out: Output): Output {
     const data: JsonObject = {};
     for (const [mime, value] of Object.entries(out.data)) {
       const splittable = mime.startsWith("text/") || mime === "image/svg+xml" || mime === "application/javascript";
-      data[mime] = splittable && typeof value === "string" ? splitLines(value) : isJsonMime(mime) ? new CompactJson(value) : value;
+      data[mime] =
+        splittable && typeof value === "string" ? splitLines(value) : isJsonMime(mime) ? new CompactJson(value) : value;
     }
     return { ...out, data };
   }

@@ -3,15 +3,7 @@
 // "injected-parameters" right after it, which redeclares them (tslab allows that across cells).
 // The parameters cell is read with TypeScript's parser, to check values against the declarations.
 import ts from "typescript";
-import {
-  UsageError,
-  cellTags,
-  clone,
-  joinSource,
-  type CodeCell,
-  type JsonObject,
-  type Notebook,
-} from "./notebook";
+import { UsageError, cellTags, clone, joinSource, type CodeCell, type JsonObject, type Notebook } from "./notebook";
 
 /** What a parameter's declaration lets it hold, when the runner can tell (else tslab checks). */
 export type ParameterType =
@@ -63,7 +55,11 @@ function annotatedType(node: ts.TypeNode): ParameterType | undefined {
 function literalValue(node: ts.Node): string | number | boolean | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (ts.isNumericLiteral(node)) return Number(node.text);
-  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)) {
+  if (
+    ts.isPrefixUnaryExpression(node) &&
+    node.operator === ts.SyntaxKind.MinusToken &&
+    ts.isNumericLiteral(node.operand)
+  ) {
     return -Number(node.operand.text);
   }
   if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
@@ -78,7 +74,8 @@ function inferredType(node: ts.Expression): ParameterType | undefined {
   if (ts.isArrayLiteralExpression(node) && node.elements.length > 0) {
     const elements = node.elements.map(inferredType);
     const first = elements[0];
-    if (first && elements.every((e) => JSON.stringify(e) === JSON.stringify(first))) return { kind: "array", element: first };
+    if (first && elements.every((e) => JSON.stringify(e) === JSON.stringify(first)))
+      return { kind: "array", element: first };
   }
   return undefined;
 }
@@ -92,7 +89,12 @@ export function findParameters(nb: Notebook): DeclaredParameters | undefined {
   const declarations = new Map<string, ParameterDeclaration>();
   for (const statement of file.statements) {
     if (!ts.isVariableStatement(statement)) continue;
-    const keyword = statement.declarationList.flags & ts.NodeFlags.Const ? "const" : statement.declarationList.flags & ts.NodeFlags.Let ? "let" : "var";
+    const keyword =
+      statement.declarationList.flags & ts.NodeFlags.Const
+        ? "const"
+        : statement.declarationList.flags & ts.NodeFlags.Let
+          ? "let"
+          : "var";
     for (const decl of statement.declarationList.declarations) {
       if (!ts.isIdentifier(decl.name)) continue;
       const annotation = decl.type?.getText(file);
@@ -115,7 +117,9 @@ function describeType(type: ParameterType): string {
     case "array":
       return `a list of ${describeType(type.element).replace(/^an? /, "")}s`.replace(/true or falses$/, "booleans");
     case "literal":
-      return type.values.length === 1 ? JSON.stringify(type.values[0]) : `one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return type.values.length === 1
+        ? JSON.stringify(type.values[0])
+        : `one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
   }
 }
 
@@ -138,7 +142,9 @@ export function parseParamArg(arg: string): [string, unknown, string] {
   const eq = arg.indexOf("=");
   const name = eq < 0 ? "" : arg.slice(0, eq).trim();
   if (!/^[A-Za-z_$][\w$]*$/.test(name)) {
-    throw new UsageError(`bad --param "${arg}": expected NAME=VALUE with NAME an identifier, e.g. --param numIters=200`);
+    throw new UsageError(
+      `bad --param "${arg}": expected NAME=VALUE with NAME an identifier, e.g. --param numIters=200`,
+    );
   }
   const text = arg.slice(eq + 1);
   try {
@@ -173,7 +179,13 @@ export interface ResolveParametersOptions {
  * each name must be declared, and each value must fit its declaration's type, so that a typo
  * fails at once rather than at the first cell that uses the value.
  */
-export function resolveParameters({ nb, displayPath, explicit, explicitText = {}, preset }: ResolveParametersOptions): JsonObject {
+export function resolveParameters({
+  nb,
+  displayPath,
+  explicit,
+  explicitText = {},
+  preset,
+}: ResolveParametersOptions): JsonObject {
   const declared = findParameters(nb);
   let values: JsonObject = {};
   if (preset !== undefined) {
@@ -188,7 +200,9 @@ export function resolveParameters({ nb, displayPath, explicit, explicitText = {}
     }
     for (const name of Object.keys(chosen)) {
       if (!declared?.names.has(name)) {
-        throw new UsageError(`preset "${preset}" of ${displayPath} sets unknown parameter "${name}"; ${declaredList(declared)}`);
+        throw new UsageError(
+          `preset "${preset}" of ${displayPath} sets unknown parameter "${name}"; ${declaredList(declared)}`,
+        );
       }
     }
     values = { ...(chosen as JsonObject) };

@@ -59,7 +59,13 @@ export class Progress {
 
   /** A display that overwrites itself (a progress bar) shows its latest text on the live line. */
   cellDisplayText(text: string): void {
-    if (!this.options.verbose) this.setLive(text.split("\n").filter((l) => l.trim() !== "").pop() ?? "");
+    if (!this.options.verbose)
+      this.setLive(
+        text
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .pop() ?? "",
+      );
   }
 
   cellEnd(label: string, suffix: string): void {
@@ -89,8 +95,11 @@ export class Progress {
 
   private setLive(text: string): void {
     if (!this.tty || this.openLabel === undefined || this.broken) return;
-    // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ … m) are what is removed
-    this.live = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/[ \t]+$/, "").trim();
+    this.live = text
+      // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ … m) are what is removed
+      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+      .replace(/[ \t]+$/, "")
+      .trim();
     const width = (this.options.out.columns || 100) - 1;
     this.options.out.write(`\r\x1b[K${fitLiveLine(this.openLabel, this.live, width)}`);
   }

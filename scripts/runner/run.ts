@@ -246,12 +246,18 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
           ...((cell.metadata.bptt_lab as JsonObject | undefined) ?? {}),
           duration_ms: roundMs(durationMs),
         };
-        progress.cellEnd(label(stopped.index), `${status === "interrupted" ? "INTERRUPTED" : "FAILED"} ${formatDuration(durationMs)}`);
+        progress.cellEnd(
+          label(stopped.index),
+          `${status === "interrupted" ? "INTERRUPTED" : "FAILED"} ${formatDuration(durationMs)}`,
+        );
         failedCell = stopped.index + 1;
       } else if (stop) {
         const errorOutput: ErrorOutput = { output_type: "error", ...stop.error };
         // No cell was running (the worker died before or between cells): record it on the notebook.
-        nb.metadata.bptt_lab = { ...((nb.metadata.bptt_lab as JsonObject | undefined) ?? {}), runner_error: errorOutput };
+        nb.metadata.bptt_lab = {
+          ...((nb.metadata.bptt_lab as JsonObject | undefined) ?? {}),
+          runner_error: errorOutput,
+        };
       }
       running = undefined;
       const durationMs = performance.now() - t0;
@@ -273,12 +279,16 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
       const error = stop?.error ?? lastError;
       if (status === "failed" && error) reportFailure(run.cell, error);
       const verdict = `${statusText(run)}${run.note ? ` (${run.note})` : ""}`;
-      progress.line(`[${job.name}] ${verdict} in ${formatDuration(durationMs)} → ${path.join(outDir, `${job.name}.html`)}`);
+      progress.line(
+        `[${job.name}] ${verdict} in ${formatDuration(durationMs)} → ${path.join(outDir, `${job.name}.html`)}`,
+      );
       resolve({ status, cell: run.cell, durationMs });
     }
 
     function reportFailure(cellNumber: number | undefined, error: CellErrorInfo): void {
-      const lines = [`[${job.name}] FAILED ${cellNumber === undefined ? "before running its cells" : describeCell(cellNumber - 1)} of ${job.displayPath}`];
+      const lines = [
+        `[${job.name}] FAILED ${cellNumber === undefined ? "before running its cells" : describeCell(cellNumber - 1)} of ${job.displayPath}`,
+      ];
       if (error.ename === "OutOfMemory") {
         // One line: the cell's source says nothing about where the memory went.
         progress.error(`${lines[0]} ${error.evalue.slice(error.evalue.indexOf("ran out of memory"))}`);

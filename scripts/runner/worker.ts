@@ -49,7 +49,11 @@ function executorFailure(): CellErrorInfo {
   if (diagnostics.length > 0) {
     return { ename: "TSError", evalue: diagnostics[0] ?? "", traceback: diagnostics };
   }
-  return { ename: "CellError", evalue: "the cell failed without an error message", traceback: ["CellError: the cell failed without an error message"] };
+  return {
+    ename: "CellError",
+    evalue: "the cell failed without an error message",
+    traceback: ["CellError: the cell failed without an error message"],
+  };
 }
 
 // The cell that receives output. Like tslab's kernel, output written by timers after a cell
@@ -68,7 +72,9 @@ function capture(name: "stdout" | "stderr", real: typeof process.stdout.write): 
     const text =
       typeof chunk === "string"
         ? chunk
-        : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+        : Buffer.from(chunk as Uint8Array).toString(
+            typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8",
+          );
     if (text) send({ type: "stream", index: current, name, text });
     if (typeof done === "function") process.nextTick(done as () => void);
     return true;
@@ -131,7 +137,8 @@ async function run(request: RunRequest): Promise<void> {
       ]);
       // Node reports an unhandled rejection only once the microtasks have drained, after the
       // cell has returned: give it that turn so that it fails the cell that caused it.
-      const late = outcome ?? (await Promise.race([new Promise<null>((resolve) => setImmediate(resolve, null)), asyncFailure]));
+      const late =
+        outcome ?? (await Promise.race([new Promise<null>((resolve) => setImmediate(resolve, null)), asyncFailure]));
       failCurrent = undefined;
       error = late ?? undefined;
       // A `//%module` cell reports its diagnostics but still succeeds: show them as stderr.

@@ -31,7 +31,8 @@ function katexDist(): string {
 export function katexStylesheet(): string {
   const css = fs.readFileSync(path.join(katexDist(), "katex.min.css"), "utf8");
   const trimmed = css.replace(/,url\(fonts\/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)/g, "");
-  if (/\.(?:woff|ttf)\)/.test(trimmed)) throw new Error("katex.min.css lists its fonts in a form scripts/site/assets.ts does not know; update its pattern");
+  if (/\.(?:woff|ttf)\)/.test(trimmed))
+    throw new Error("katex.min.css lists its fonts in a form scripts/site/assets.ts does not know; update its pattern");
   return trimmed;
 }
 

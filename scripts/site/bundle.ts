@@ -12,7 +12,13 @@ export const ROOT = path.resolve(__dirname, "..", "..");
  * so that TensorFlow.js stays out of the page; calling it there would fail on `tf.… is not a function`.
  */
 const NO_TENSORFLOW = path.join(__dirname, "no-tensorflow.cjs");
-const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"];
+const TENSORFLOW_PACKAGES = [
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-backend-cpu",
+  "@tensorflow/tfjs-backend-wasm",
+  "@tensorflow/tfjs-node",
+  "@tensorflow/tfjs-node-gpu",
+];
 
 export interface BrowserBundleOptions {
   entry: string;

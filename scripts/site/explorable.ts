@@ -63,27 +63,41 @@ export function explorableMarker(spec: unknown): ExplorableMarker | undefined {
   if (marker === undefined) return undefined;
   const where = `usermeta.${USERMETA_KEY}.${LIVE_RPROP_KEY}`;
   if (marker === null || typeof marker !== "object" || Array.isArray(marker)) {
-    throw new TypeError(`${where} must be an object like {model: "linear-rnn", batch, rprop, ...}, got ${describe(marker)}`);
+    throw new TypeError(
+      `${where} must be an object like {model: "linear-rnn", batch, rprop, ...}, got ${describe(marker)}`,
+    );
   }
   const m = marker as Record<string, unknown>;
   for (const key of Object.keys(m)) {
-    if (!LIVE_RPROP_KEYS.includes(key)) throw new TypeError(`${where}: unknown field ${key}; fields are ${LIVE_RPROP_KEYS.join(", ")}`);
+    if (!LIVE_RPROP_KEYS.includes(key))
+      throw new TypeError(`${where}: unknown field ${key}; fields are ${LIVE_RPROP_KEYS.join(", ")}`);
   }
   if (m.model !== "linear-rnn") throw new TypeError(`${where}.model must be "linear-rnn", got ${describe(m.model)}`);
   const batch = m.batch as { x?: unknown; y?: unknown } | undefined;
   const rows = batch?.x;
-  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0 && r.every(isFiniteNumber))) {
-    throw new TypeError(`${where}.batch.x must be the inputs [batch, time] as non-empty rows of numbers (lab.toRows(X)), got ${describe(rows)}`);
+  if (
+    !Array.isArray(rows) ||
+    rows.length === 0 ||
+    !rows.every((r) => Array.isArray(r) && r.length > 0 && r.every(isFiniteNumber))
+  ) {
+    throw new TypeError(
+      `${where}.batch.x must be the inputs [batch, time] as non-empty rows of numbers (lab.toRows(X)), got ${describe(rows)}`,
+    );
   }
   const time = (rows[0] as number[]).length;
-  if (!rows.every((r) => (r as number[]).length === time)) throw new RangeError(`${where}.batch.x: every row must have ${time} steps, as the first`);
+  if (!rows.every((r) => (r as number[]).length === time))
+    throw new RangeError(`${where}.batch.x: every row must have ${time} steps, as the first`);
   const y = batch?.y;
   if (!Array.isArray(y) || y.length !== rows.length || !y.every(isFiniteNumber)) {
-    throw new TypeError(`${where}.batch.y must hold one finite target per row of batch.x (${rows.length}), got ${describe(y)}`);
+    throw new TypeError(
+      `${where}.batch.y must hold one finite target per row of batch.x (${rows.length}), got ${describe(y)}`,
+    );
   }
   const rprop = m.rprop as Record<string, unknown> | undefined;
   if (!rprop || typeof rprop !== "object" || !isFiniteNumber(rprop.initialStep)) {
-    throw new TypeError(`${where}.rprop must hold RProp's options with initialStep, as passed to lab.RProp, got ${describe(rprop)}`);
+    throw new TypeError(
+      `${where}.rprop must hold RProp's options with initialStep, as passed to lab.RProp, got ${describe(rprop)}`,
+    );
   }
   if (!Number.isInteger(m.iterations) || (m.iterations as number) < 1) {
     throw new RangeError(`${where}.iterations must be a positive integer, got ${describe(m.iterations)}`);

@@ -45,7 +45,11 @@ export function rpropPath(marker: LiveRpropMarker, start: readonly [number, numb
  * gradient's size, so it can leave any chart within a few iterations: the path stops at the first
  * iterate that is not finite or lies farther than `escape` from the start in either weight.
  */
-export function gradientDescentPath(marker: LiveRpropMarker, start: readonly [number, number], escape = 1e3): OptimizerPath {
+export function gradientDescentPath(
+  marker: LiveRpropMarker,
+  start: readonly [number, number],
+  escape = 1e3,
+): OptimizerPath {
   const batch = batchOf(marker);
   const model = new LinearRnn({ wx: start[0], wRec: start[1] });
   const sgd = new Sgd({ lr: marker.gradientDescent.lr });
@@ -56,8 +60,17 @@ export function gradientDescentPath(marker: LiveRpropMarker, start: readonly [nu
     losses.push(loss);
     sgd.step(model.params, grads);
     const { wx, wRec } = model.weights();
-    if (!Number.isFinite(wx) || !Number.isFinite(wRec) || Math.abs(wx - start[0]) > escape || Math.abs(wRec - start[1]) > escape) {
-      return { points, losses, stopped: `left the chart at iteration ${i + 1} (w_x = ${wx.toPrecision(3)}, w_rec = ${wRec.toPrecision(3)})` };
+    if (
+      !Number.isFinite(wx) ||
+      !Number.isFinite(wRec) ||
+      Math.abs(wx - start[0]) > escape ||
+      Math.abs(wRec - start[1]) > escape
+    ) {
+      return {
+        points,
+        losses,
+        stopped: `left the chart at iteration ${i + 1} (w_x = ${wx.toPrecision(3)}, w_rec = ${wRec.toPrecision(3)})`,
+      };
     }
     points.push([wx, wRec]);
   }

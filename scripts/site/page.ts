@@ -51,14 +51,6 @@ const DATA = { rprop: "bptt_live_rprop", gd: "bptt_live_gd", start: "bptt_live_s
 const CLICK_SIGNAL = "bptt_live_click";
 const GD_COLOR = "#ff7f0e";
 
-/** The panels of a figure: its concat children, or the figure itself. */
-function panelsOf(spec: Json): Json[] {
-  for (const key of ["hconcat", "vconcat", "concat"]) {
-    if (Array.isArray(spec[key])) return spec[key] as Json[];
-  }
-  return [spec];
-}
-
 /** An explicit scale domain of the panel's `channel`, so the paths never stretch the axes. */
 function explicitDomain(panel: Json, channel: "x" | "y"): unknown {
   const units = Array.isArray(panel.layer) ? (panel.layer as Json[]) : [panel];
@@ -90,15 +82,38 @@ function pathLayers(panel: Json): Json[] {
   });
   return [
     line(DATA.gd, GD_COLOR, 2),
-    { data: { name: DATA.gd }, mark: { type: "point", filled: true, color: GD_COLOR, size: 14, clip: true }, encoding: { ...position, tooltip } },
+    {
+      data: { name: DATA.gd },
+      mark: { type: "point", filled: true, color: GD_COLOR, size: 14, clip: true },
+      encoding: { ...position, tooltip },
+    },
     // A dark line under the white one keeps RProp's path visible on the yellow plateaus.
     line(DATA.rprop, "black", 3.2, 0.45),
     line(DATA.rprop, "white", 1.6),
-    { data: { name: DATA.rprop }, mark: { type: "point", filled: true, color: "white", size: 10, clip: true }, encoding: { ...position, tooltip } },
+    {
+      data: { name: DATA.rprop },
+      mark: { type: "point", filled: true, color: "white", size: 10, clip: true },
+      encoding: { ...position, tooltip },
+    },
     {
       data: { name: DATA.start },
-      mark: { type: "point", shape: "cross", filled: true, color: "#d62728", stroke: "white", strokeWidth: 0.8, size: 140, clip: true },
-      encoding: { ...position, tooltip: [{ field: "wx", title: "start w_x", format: ".3f" }, { field: "wRec", title: "start w_rec", format: ".3f" }] },
+      mark: {
+        type: "point",
+        shape: "cross",
+        filled: true,
+        color: "#d62728",
+        stroke: "white",
+        strokeWidth: 0.8,
+        size: 140,
+        clip: true,
+      },
+      encoding: {
+        ...position,
+        tooltip: [
+          { field: "wx", title: "start w_x", format: ".3f" },
+          { field: "wRec", title: "start w_rec", format: ".3f" },
+        ],
+      },
     },
   ];
 }
@@ -134,7 +149,9 @@ function addClickSignal(vg: Json): void {
     x: axes?.find((a) => a.orient === "bottom" || a.orient === "top")?.scale,
     y: axes?.find((a) => a.orient === "left" || a.orient === "right")?.scale,
   });
-  const groups = ((vg.marks as VegaMark[] | undefined) ?? []).filter((m) => m.type === "group" && m.name && m.axes?.length);
+  const groups = ((vg.marks as VegaMark[] | undefined) ?? []).filter(
+    (m) => m.type === "group" && m.name && m.axes?.length,
+  );
   let update: string;
   if (groups.length === 0) {
     const { x, y } = axisScales(vg.axes as VegaMark["axes"]);
@@ -167,7 +184,11 @@ function roundStart(v: number): number {
 const fmt = (v: number, digits = 4) => (Object.is(v, -0) ? 0 : v).toFixed(digits);
 const last = <T>(a: T[]): T => a[a.length - 1] as T;
 
-function setUpLiveRprop(figure: HTMLElement, view: View, marker: LiveRpropMarker): (start: [number, number]) => Promise<LiveResult> {
+function setUpLiveRprop(
+  figure: HTMLElement,
+  view: View,
+  marker: LiveRpropMarker,
+): (start: [number, number]) => Promise<LiveResult> {
   const status = document.createElement("p");
   status.className = "explorable-status";
   status.setAttribute("aria-live", "polite");
@@ -202,7 +223,9 @@ function setUpLiveRprop(figure: HTMLElement, view: View, marker: LiveRpropMarker
       `From (w<sub>x</sub>, w<sub>rec</sub>) = (${fmt(start[0], 3)}, ${fmt(start[1], 3)}): ` +
       `<span class="swatch rprop"></span>RProp → (${fmt(rx)}, ${fmt(ry)}), ξ = ${result.rprop.loss.toExponential(3)} after ${result.rprop.iterations} iterations; ` +
       `<span class="swatch gd"></span>gradient descent ` +
-      (gd.stopped ? `${gd.stopped}.` : `→ (${fmt(gx)}, ${fmt(gy)}), ξ = ${(result.gradientDescent.loss as number).toExponential(3)}.`) +
+      (gd.stopped
+        ? `${gd.stopped}.`
+        : `→ (${fmt(gx)}, ${fmt(gy)}), ξ = ${(result.gradientDescent.loss as number).toExponential(3)}.`) +
       ` Click elsewhere to start again.`;
     return result;
   };
@@ -221,7 +244,9 @@ function reportError(figure: HTMLElement) {
     figure.classList.remove("live");
     figure.classList.add("live-failed");
     // A console error, so that the browser tests notice; the reader keeps the static figure.
-    console.error(`bptt-lab: chart ${figure.id || "(no id)"} could not be drawn live: ${(error as Error)?.message ?? error}`);
+    console.error(
+      `bptt-lab: chart ${figure.id || "(no id)"} could not be drawn live: ${(error as Error)?.message ?? error}`,
+    );
   };
 }
 
@@ -268,7 +293,9 @@ if (typeof document !== "undefined") {
   const ready = new Promise<void>((resolve) => {
     const start = () => {
       if (typeof vega === "undefined" || typeof vegaLite === "undefined") {
-        console.error("bptt-lab: vega or vega-lite did not load (assets/vega.min.js, assets/vega-lite.min.js); the pages show the static figures");
+        console.error(
+          "bptt-lab: vega or vega-lite did not load (assets/vega.min.js, assets/vega-lite.min.js); the pages show the static figures",
+        );
         resolve();
         return;
       }

@@ -40,7 +40,11 @@ export function notebookSourceHash(nb: Notebook): string {
 function stableValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stableValue);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.keys(value as JsonObject).sort().map((k) => [k, stableValue((value as JsonObject)[k])]));
+  return Object.fromEntries(
+    Object.keys(value as JsonObject)
+      .sort()
+      .map((k) => [k, stableValue((value as JsonObject)[k])]),
+  );
 }
 
 export interface RunFacts {
@@ -142,19 +146,23 @@ export class ResultsStore {
     const partial = path.join(this.outDir, PARTIAL_DIR);
     const manifest = readJson<{ notebooks?: IndexEntry[] }>(path.join(partial, "index.json"));
     const entry = manifest?.notebooks?.find((e) => e.name === name);
-    if (!entry) throw new Error(`${shownDir(partial)}/index.json lists no ${name}: the run wrote no results to publish`);
+    if (!entry)
+      throw new Error(`${shownDir(partial)}/index.json lists no ${name}: the run wrote no results to publish`);
     clearFigures(this.outDir, name);
     const stagedFigures = path.join(partial, name);
     if (fs.existsSync(stagedFigures)) {
       fs.mkdirSync(path.join(this.outDir, name), { recursive: true });
-      for (const file of fs.readdirSync(stagedFigures)) fs.renameSync(path.join(stagedFigures, file), path.join(this.outDir, name, file));
+      for (const file of fs.readdirSync(stagedFigures))
+        fs.renameSync(path.join(stagedFigures, file), path.join(this.outDir, name, file));
       fs.rmSync(stagedFigures, { recursive: true, force: true });
     }
     // The page before the notebook: an index that lists the notebook always finds its page.
-    for (const file of [`${name}.html`, `${name}.ipynb`]) fs.renameSync(path.join(partial, file), path.join(this.outDir, file));
+    for (const file of [`${name}.html`, `${name}.ipynb`])
+      fs.renameSync(path.join(partial, file), path.join(this.outDir, file));
     updateIndex(this.outDir, { ...entry, sourceHash: hash });
     // Nothing staged is left: the folder goes (its index and assets were for the staged notebooks only).
-    if (!fs.readdirSync(partial).some((f) => f.endsWith(".ipynb"))) fs.rmSync(partial, { recursive: true, force: true });
+    if (!fs.readdirSync(partial).some((f) => f.endsWith(".ipynb")))
+      fs.rmSync(partial, { recursive: true, force: true });
   }
 }
 

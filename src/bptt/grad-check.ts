@@ -50,7 +50,9 @@ export interface GradCheckReport {
 const OPTION_KEYS = ["params", "loss", "gradients", "tfLoss", "eps", "maxEntries", "seed"];
 
 function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0, na = 0, nb = 0;
+  let diff = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     diff += (a[i] - b[i]) ** 2;
     na += a[i] ** 2;
@@ -91,7 +93,11 @@ const MODEL_OPTION_KEYS = ["eps", "maxEntries", "seed", "autodiff"];
  * finite differences of `model.lossAndGradients(batch).loss`, and against autodiff of
  * `model.tfLoss` when it has one. Returns the relative error of every parameter.
  */
-export async function gradCheck<Batch>(model: Model<Batch>, batch: Batch, options?: ModelGradCheckOptions): Promise<GradCheckReport>;
+export async function gradCheck<Batch>(
+  model: Model<Batch>,
+  batch: Batch,
+  options?: ModelGradCheckOptions,
+): Promise<GradCheckReport>;
 /** The same check on loose functions: a point, its loss, its gradients and optionally its tf loss. */
 export async function gradCheck(options: GradCheckOptions): Promise<GradCheckReport>;
 export async function gradCheck<Batch>(
@@ -103,7 +109,8 @@ export async function gradCheck<Batch>(
     rejectUnknownOptions("gradCheck", modelOptions, MODEL_OPTION_KEYS);
     const model = first;
     const { autodiff = model.tfLoss !== undefined, ...rest } = modelOptions;
-    if (autodiff && !model.tfLoss) throw new Error(`gradCheck: ${model.name} has no tfLoss, so autodiff cannot check it; pass autodiff: false`);
+    if (autodiff && !model.tfLoss)
+      throw new Error(`gradCheck: ${model.name} has no tfLoss, so autodiff cannot check it; pass autodiff: false`);
     const tfLoss = model.tfLoss;
     return checkFunctions({
       params: model.params,
@@ -139,10 +146,14 @@ export function assertGradCheck(report: GradCheckReport, bounds: GradCheckBounds
   const { fd = 1e-6, autodiff = 1e-4, what = "the hand-derived gradients" } = bounds;
   for (const e of report.entries) {
     if (!(e.fdRelError <= fd)) {
-      throw new Error(`${what} disagree with finite differences: "${e.name}" has relative error ${e.fdRelError.toExponential(2)} > ${fd.toExponential(0)}`);
+      throw new Error(
+        `${what} disagree with finite differences: "${e.name}" has relative error ${e.fdRelError.toExponential(2)} > ${fd.toExponential(0)}`,
+      );
     }
     if (!Number.isNaN(e.autodiffRelError) && !(e.autodiffRelError <= autodiff)) {
-      throw new Error(`${what} disagree with TensorFlow.js autodiff: "${e.name}" has relative error ${e.autodiffRelError.toExponential(2)} > ${autodiff.toExponential(0)}`);
+      throw new Error(
+        `${what} disagree with TensorFlow.js autodiff: "${e.name}" has relative error ${e.autodiffRelError.toExponential(2)} > ${autodiff.toExponential(0)}`,
+      );
     }
   }
   return report;
@@ -153,7 +164,8 @@ async function checkFunctions(options: GradCheckOptions): Promise<GradCheckRepor
   const names = Object.keys(params);
   const analytic = gradients(params);
   for (const name of names) {
-    if (!(name in analytic)) throw new Error(`gradients() returned no "${name}"; it returned ${Object.keys(analytic).join(", ")}`);
+    if (!(name in analytic))
+      throw new Error(`gradients() returned no "${name}"; it returned ${Object.keys(analytic).join(", ")}`);
   }
   const rng = new NumpyRandom(seed);
   const probe = copyParams(params);
@@ -162,7 +174,9 @@ async function checkFunctions(options: GradCheckOptions): Promise<GradCheckRepor
   if (tfLoss) {
     if (!currentBackend()) await initBackend({ log: false });
     const tensors = names.map((n) => tf.tensor(Float32Array.from(params[n].data), params[n].shape, "float32"));
-    const grads = tf.grads((...ts: tf.Tensor[]) => tfLoss(Object.fromEntries(names.map((n, i) => [n, ts[i]]))))(tensors);
+    const grads = tf.grads((...ts: tf.Tensor[]) => tfLoss(Object.fromEntries(names.map((n, i) => [n, ts[i]]))))(
+      tensors,
+    );
     autodiff = Object.fromEntries(names.map((n, i) => [n, Float64Array.from(grads[i].dataSync())]));
     tf.dispose([...tensors, ...grads]);
   }
@@ -187,7 +201,10 @@ async function checkFunctions(options: GradCheckOptions): Promise<GradCheckRepor
       name,
       shape: [...p.shape],
       checked: picked.length,
-      fdRelError: relError(picked.map((i) => g[i]), numeric),
+      fdRelError: relError(
+        picked.map((i) => g[i]),
+        numeric,
+      ),
       autodiffRelError: autodiff ? relError(g, autodiff[name]) : NaN,
       maxAbsGrad: g.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
     };

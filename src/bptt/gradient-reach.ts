@@ -33,7 +33,11 @@ export interface GradientReach {
  * step, so ∂ℓ_T/∂z_T = (σ(z_T) − y_T)/batch and every other step's logit gradient is 0; the model's
  * own backward carries it down the chunk and reports ‖∂ℓ_T/∂h_t‖ for every t.
  */
-export function gradientReach(model: RecurrentModel, data: ChunkedSequences, options: GradientReachOptions = {}): GradientReach {
+export function gradientReach(
+  model: RecurrentModel,
+  data: ChunkedSequences,
+  options: GradientReachOptions = {},
+): GradientReach {
   rejectUnknownOptions("gradientReach", options, ["chunks", "initialState"]);
   const chunks = options.chunks ?? 20;
   if (!Number.isInteger(chunks) || chunks <= 0 || chunks > data.numChunks) {

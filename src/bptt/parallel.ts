@@ -73,23 +73,43 @@ export function buildRun(spec: ParallelRunSpec, where = "trainAndTestInParallel"
   const { cell, ...modelOptions } = spec.model ?? ({} as ParallelRunSpec["model"]);
   rejectUnknownOptions(`${where} model`, spec.model ?? {}, MODEL_KEYS);
   const make = CELLS[cell as keyof typeof CELLS];
-  if (!make) throw new TypeError(`${label}: model.cell must be one of ${Object.keys(CELLS).map((c) => `"${c}"`).join(", ")}, got ${describe(cell)}`);
+  if (!make)
+    throw new TypeError(
+      `${label}: model.cell must be one of ${Object.keys(CELLS)
+        .map((c) => `"${c}"`)
+        .join(", ")}, got ${describe(cell)}`,
+    );
   const model = make(modelOptions);
   const name = spec.name ?? model.name;
   const optimizerKeys = Object.keys(spec.optimizer ?? {});
   if (optimizerKeys.length !== 1 || !["rmsprop", "sgd"].includes(optimizerKeys[0])) {
-    throw new TypeError(`${where}: run "${name}": optimizer must be { rmsprop: {…} } or { sgd: {…} }, got ${describe(spec.optimizer)}`);
+    throw new TypeError(
+      `${where}: run "${name}": optimizer must be { rmsprop: {…} } or { sgd: {…} }, got ${describe(spec.optimizer)}`,
+    );
   }
   const optimizer = "rmsprop" in spec.optimizer ? new RmsProp(spec.optimizer.rmsprop) : new Sgd(spec.optimizer.sgd);
-  if (!Number.isInteger(spec.epochs) || spec.epochs < 1) throw new RangeError(`${where}: run "${name}": epochs must be a positive integer, got ${describe(spec.epochs)}`);
+  if (!Number.isInteger(spec.epochs) || spec.epochs < 1)
+    throw new RangeError(`${where}: run "${name}": epochs must be a positive integer, got ${describe(spec.epochs)}`);
   return { name, model, data: new EchoData(spec.data), test: new EchoData(spec.test), optimizer };
 }
 
 /** Trains and tests one built run (in whichever thread calls it); onEpoch after each epoch. */
-export async function runBuilt(run: BuiltRun, spec: ParallelRunSpec, onEpoch?: () => void): Promise<TrainAndTestResult> {
+export async function runBuilt(
+  run: BuiltRun,
+  spec: ParallelRunSpec,
+  onEpoch?: () => void,
+): Promise<TrainAndTestResult> {
   return trainAndTest({
-    name: run.name, model: run.model, data: run.data, test: run.test, optimizer: run.optimizer, epochs: spec.epochs,
-    clipNorm: spec.clipNorm, log: false, progress: false, onEpochEnd: onEpoch ? () => onEpoch() : undefined,
+    name: run.name,
+    model: run.model,
+    data: run.data,
+    test: run.test,
+    optimizer: run.optimizer,
+    epochs: spec.epochs,
+    clipNorm: spec.clipNorm,
+    log: false,
+    progress: false,
+    onEpochEnd: onEpoch ? () => onEpoch() : undefined,
   });
 }
 
@@ -101,7 +121,10 @@ export type WorkerReply =
 
 /** An error that keeps the runs that did finish: results[i] is run i's result, or undefined. */
 export class ParallelRunError extends Error {
-  constructor(message: string, readonly results: (ParallelRunResult | undefined)[]) {
+  constructor(
+    message: string,
+    readonly results: (ParallelRunResult | undefined)[],
+  ) {
     super(message);
     this.name = "ParallelRunError";
   }
@@ -112,19 +135,27 @@ export class ParallelRunError extends Error {
  * returns the results in the order of `specs`. Throws a ParallelRunError naming the run that
  * failed; it keeps the results of the runs that finished.
  */
-export async function trainAndTestInParallel(specs: readonly ParallelRunSpec[], options: ParallelOptions = {}): Promise<ParallelRunResult[]> {
+export async function trainAndTestInParallel(
+  specs: readonly ParallelRunSpec[],
+  options: ParallelOptions = {},
+): Promise<ParallelRunResult[]> {
   const where = "trainAndTestInParallel";
   rejectUnknownOptions(where, options, ["threads", "progress", "label"]);
   if (!Array.isArray(specs)) throw new TypeError(`${where}: pass an array of runs, got ${describe(specs)}`);
   const built = specs.map((spec) => buildRun(spec, where));
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   const threads = options.threads ?? Math.max(1, Math.min(2, cores, specs.length));
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${where}: threads must be a positive integer, got ${describe(threads)}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`${where}: threads must be a positive integer, got ${describe(threads)}`);
   if (specs.length === 0) return [];
   const used = Math.min(threads, specs.length); // threads that get a run; 1: all in this thread
   const epochsTotal = specs.reduce((s, spec) => s + spec.epochs, 0);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  const bar = createProgressSink(options.progress, options.label ?? `${plural(specs.length, "run")} on ${plural(used, "thread")}`, epochsTotal);
+  const bar = createProgressSink(
+    options.progress,
+    options.label ?? `${plural(specs.length, "run")} on ${plural(used, "thread")}`,
+    epochsTotal,
+  );
   const results: (ParallelRunResult | undefined)[] = specs.map(() => undefined);
   const finished = () => results.filter(Boolean).length;
 
@@ -168,7 +199,12 @@ export async function trainAndTestInParallel(specs: readonly ParallelRunSpec[], 
       try {
         worker = startLibraryWorker(__filename, "parallel-worker", {});
       } catch (error) {
-        stop(new ParallelRunError(`${where}: could not start a worker thread (${(error as Error).message}); pass threads: 1 to run in this thread`, results));
+        stop(
+          new ParallelRunError(
+            `${where}: could not start a worker thread (${(error as Error).message}); pass threads: 1 to run in this thread`,
+            results,
+          ),
+        );
         return;
       }
       workers.push(worker);
@@ -186,9 +222,14 @@ export async function trainAndTestInParallel(specs: readonly ParallelRunSpec[], 
           stop(new ParallelRunError(`${where}: run "${built[reply.index].name}" failed: ${reply.message}`, results));
         }
       });
-      worker.on("error", (error) => stop(new ParallelRunError(`${where}: a worker thread failed: ${error.message}`, results)));
+      worker.on("error", (error) =>
+        stop(new ParallelRunError(`${where}: a worker thread failed: ${error.message}`, results)),
+      );
       worker.on("exit", (code) => {
-        if (!settled) stop(new ParallelRunError(`${where}: a worker thread exited (code ${code}) before its runs were done`, results));
+        if (!settled)
+          stop(
+            new ParallelRunError(`${where}: a worker thread exited (code ${code}) before its runs were done`, results),
+          );
       });
       give(worker);
     }

@@ -55,7 +55,10 @@ export interface ChunkedSequences {
 export class CarriedState {
   private current: RecurrentState | undefined;
 
-  constructor(private readonly model: Pick<RecurrentModel, "initialState">, initial?: RecurrentState) {
+  constructor(
+    private readonly model: Pick<RecurrentModel, "initialState">,
+    initial?: RecurrentState,
+  ) {
     this.current = initial;
   }
 
@@ -99,7 +102,20 @@ export interface TruncatedTrainOptions {
   checkFinite?: boolean;
 }
 
-const TRAIN_OPTIONS = ["model", "data", "optimizer", "epochs", "name", "initialState", "log", "progress", "clipNorm", "evaluate", "onEpochEnd", "checkFinite"];
+const TRAIN_OPTIONS = [
+  "model",
+  "data",
+  "optimizer",
+  "epochs",
+  "name",
+  "initialState",
+  "log",
+  "progress",
+  "clipNorm",
+  "evaluate",
+  "onEpochEnd",
+  "checkFinite",
+];
 
 export interface TruncatedTrainResult extends TrainResult {
   /** The state after the last chunk (the original passes it on to its test loop). */
@@ -142,7 +158,9 @@ export async function trainTruncated(options: TruncatedTrainOptions): Promise<Tr
       accuracy.push(record.metrics.accuracy);
       lastLoss.push(record.batchLosses[record.batchLosses.length - 1]);
       if (log) {
-        console.log(`Train Epoch: ${record.epoch + 1}/${epochs}, loss: ${lastLoss[lastLoss.length - 1].toFixed(3)}, accuracy ${record.metrics.accuracy.toFixed(1)}%`);
+        console.log(
+          `Train Epoch: ${record.epoch + 1}/${epochs}, loss: ${lastLoss[lastLoss.length - 1].toFixed(3)}, accuracy ${record.metrics.accuracy.toFixed(1)}%`,
+        );
       }
       if (options.onEpochEnd) await options.onEpochEnd(record);
     },
@@ -171,28 +189,48 @@ export interface EvaluateResult {
 }
 
 /** Runs the model forward over every chunk of `data` (state carried, no gradients): the lab's test loop. */
-export function evaluateTruncated(model: RecurrentModel, data: ChunkedSequences, options: EvaluateOptions = {}): EvaluateResult {
+export function evaluateTruncated(
+  model: RecurrentModel,
+  data: ChunkedSequences,
+  options: EvaluateOptions = {},
+): EvaluateResult {
   rejectUnknownOptions("evaluateTruncated", options, ["initialState"]);
   const started = performance.now();
   const carried = new CarriedState(model, options.initialState);
-  let correct = 0, total = 0, lossSum = 0;
+  let correct = 0,
+    total = 0,
+    lossSum = 0;
   for (let i = 0; i < data.numChunks; i++) {
     const { x, y, state } = carried.batch(data.chunk(i));
     const fwd = model.forward(x, state);
-    assertShape(y, [x.shape[0], x.shape[1], model.outputSize], `${model.name}: targets y`, ["batch", "time", "outputs"]);
+    assertShape(y, [x.shape[0], x.shape[1], model.outputSize], `${model.name}: targets y`, [
+      "batch",
+      "time",
+      "outputs",
+    ]);
     const c = binaryCorrect(fwd.logits, y);
     lossSum += bceWithLogits(fwd.logits, y).loss * c.total;
     correct += c.correct;
     total += c.total;
     carried.carry(fwd.finalState);
   }
-  return { loss: lossSum / total, accuracy: (100 * correct) / total, correct, total, finalState: carried.state, seconds: (performance.now() - started) / 1000 };
+  return {
+    loss: lossSum / total,
+    accuracy: (100 * correct) / total,
+    correct,
+    total,
+    finalState: carried.state,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** The model's 0/1 answers (logit > 0) to x ([batch, time, inputs]) from `state` (default zeros): [batch, time, outputs]. */
 export function predictBits(model: RecurrentModel, x: NdArray, state?: RecurrentState): NdArray {
   const { logits } = model.forward(x, state ?? model.initialState(x.shape[0]));
-  return ndarray(logits.shape, logits.data.map((z) => (z > 0 ? 1 : 0)));
+  return ndarray(
+    logits.shape,
+    logits.data.map((z) => (z > 0 ? 1 : 0)),
+  );
 }
 
 export interface RunSummary {
@@ -208,7 +246,8 @@ export function formatRuns(runs: readonly RunSummary[], backend?: string): strin
   const width = Math.max(4, ...runs.map((r) => r.name.length));
   const head = `${"run".padEnd(width)}  train acc.  test acc.  time${backend ? ` (${backend})` : ""}`;
   const rows = runs.map(
-    (r) => `${r.name.padEnd(width)}  ${r.trainAccuracy.toFixed(2).padStart(9)}%  ${r.testAccuracy.toFixed(2).padStart(8)}%  ${r.seconds.toFixed(1).padStart(6)} s`,
+    (r) =>
+      `${r.name.padEnd(width)}  ${r.trainAccuracy.toFixed(2).padStart(9)}%  ${r.testAccuracy.toFixed(2).padStart(8)}%  ${r.seconds.toFixed(1).padStart(6)} s`,
   );
   return [head, ...rows].join("\n");
 }
@@ -231,15 +270,23 @@ export interface TrainAndTestResult {
  */
 export async function trainAndTest(options: TrainAndTestOptions): Promise<TrainAndTestResult> {
   const { test, ...trainOptions } = options;
-  if (!test || typeof test.chunk !== "function") throw new TypeError("trainAndTest: pass test: the test sequences (e.g. an EchoData)");
+  if (!test || typeof test.chunk !== "function")
+    throw new TypeError("trainAndTest: pass test: the test sequences (e.g. an EchoData)");
   const name = options.name ?? options.model.name;
   const train = await trainTruncated(trainOptions);
   const result = evaluateTruncated(options.model, test, { initialState: train.finalState });
   if (options.log !== false) {
     const perChunk = (1000 * train.seconds) / Math.max(1, options.epochs * options.data.numChunks);
     console.log(`Test accuracy: ${result.accuracy.toFixed(2)}%`);
-    console.log(`${name}: trained in ${train.seconds.toFixed(1)} s (${perChunk.toFixed(3)} ms per chunk), tested in ${result.seconds.toFixed(1)} s`);
+    console.log(
+      `${name}: trained in ${train.seconds.toFixed(1)} s (${perChunk.toFixed(3)} ms per chunk), tested in ${result.seconds.toFixed(1)} s`,
+    );
   }
-  const summary = { name, trainAccuracy: train.accuracy[train.accuracy.length - 1] ?? NaN, testAccuracy: result.accuracy, seconds: train.seconds + result.seconds };
+  const summary = {
+    name,
+    trainAccuracy: train.accuracy[train.accuracy.length - 1] ?? NaN,
+    testAccuracy: result.accuracy,
+    seconds: train.seconds + result.seconds,
+  };
   return { train, test: result, summary };
 }

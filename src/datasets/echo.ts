@@ -92,7 +92,9 @@ export class EchoData {
       );
     }
     if (this.echoStep >= this.seriesLength) {
-      throw new RangeError(`EchoData: echoStep ${this.echoStep} must be below seriesLength ${this.seriesLength} (every target would be 0)`);
+      throw new RangeError(
+        `EchoData: echoStep ${this.echoStep} must be below seriesLength ${this.seriesLength} (every target would be 0)`,
+      );
     }
     if (this.echoStep >= this.truncatedLength && !options.allowEchoBeyondChunk) {
       throw new RangeError(
@@ -123,7 +125,9 @@ export class EchoData {
     if (!Number.isInteger(index) || index < 0 || index >= this.numChunks) {
       throw new RangeError(`EchoData: chunk index must be an integer in [0, ${this.numChunks - 1}], got ${index}`);
     }
-    const T = this.truncatedLength, B = this.batchSize, L = this.seriesLength;
+    const T = this.truncatedLength,
+      B = this.batchSize,
+      L = this.seriesLength;
     const x = ndarray([B, T, 1]); // (B, T, 1)
     const y = ndarray([B, T, 1]); // (B, T, 1)
     for (let b = 0; b < B; b++) {
@@ -144,7 +148,10 @@ export class EchoData {
  * Rows of 0/1 values printed as NumPy prints an integer array's rows (`[1 0 0 1 …]`), the first
  * `columns` values of each; what the lab prints to show the data.
  */
-export function formatBits(a: NdArray, options: { columns?: number; brackets?: boolean; ellipsis?: boolean } = {}): string {
+export function formatBits(
+  a: NdArray,
+  options: { columns?: number; brackets?: boolean; ellipsis?: boolean } = {},
+): string {
   rejectUnknownOptions("formatBits", options, ["columns", "brackets", "ellipsis"]);
   const cols = a.shape[a.shape.length - 1];
   const rows = a.data.length / cols;

@@ -54,7 +54,8 @@ export function toTimeMajor(data: Float64Array, batch: number, time: number, fea
   const out = new Float64Array(data.length);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < time; t++) {
-      const s = (b * time + t) * features, d = (t * batch + b) * features;
+      const s = (b * time + t) * features,
+        d = (t * batch + b) * features;
       for (let f = 0; f < features; f++) out[d + f] = data[s + f];
     }
   }
@@ -66,7 +67,8 @@ export function toBatchFirst(data: Float64Array, batch: number, time: number, fe
   const out = new Float64Array(data.length);
   for (let t = 0; t < time; t++) {
     for (let b = 0; b < batch; b++) {
-      const s = (t * batch + b) * features, d = (b * time + t) * features;
+      const s = (t * batch + b) * features,
+        d = (b * time + t) * features;
       for (let f = 0; f < features; f++) out[d + f] = data[s + f];
     }
   }

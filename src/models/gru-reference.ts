@@ -16,20 +16,32 @@
 import { type NdArray, type ParamSet, ndarray } from "../ndarray";
 import { sigmoid } from "./losses";
 import type { ChunkBatch } from "./recurrent-stack";
-import { type ReferenceBptt, type ReferenceLayer, dotRow, layerSums, recurrentStackReferenceBptt, timesMatrix } from "./recurrent-stack-reference";
+import {
+  type ReferenceBptt,
+  type ReferenceLayer,
+  dotRow,
+  layerSums,
+  recurrentStackReferenceBptt,
+  timesMatrix,
+} from "./recurrent-stack-reference";
 
 /** One GRU layer over the chunk: xs[t] [B, in] and h_0 [B, H] → h_0 … h_T, and its backward. */
 export const gruReferenceLayer: ReferenceLayer = (w, xs, initial) => {
-  const T = xs.length - 1, [B, H] = initial.h.shape;
+  const T = xs.length - 1,
+    [B, H] = initial.h.shape;
   const h: NdArray[] = [initial.h]; // h[t]: [B, H]
-  const gates: NdArray[] = [ndarray([0])], ghn: NdArray[] = [ndarray([0])]; // r z n [B, 3H]; gh_n [B, H]
+  const gates: NdArray[] = [ndarray([0])],
+    ghn: NdArray[] = [ndarray([0])]; // r z n [B, 3H]; gh_n [B, H]
   for (let t = 1; t <= T; t++) {
-    h[t] = ndarray([B, H]); gates[t] = ndarray([B, 3 * H]); ghn[t] = ndarray([B, H]);
+    h[t] = ndarray([B, H]);
+    gates[t] = ndarray([B, 3 * H]);
+    ghn[t] = ndarray([B, H]);
     for (let b = 0; b < B; b++) {
       const gi = (p: number) => w.bIh.data[p] + dotRow(w.wIh, p, xs[t], b);
       const gh = (p: number) => w.bHh.data[p] + dotRow(w.wHh, p, h[t - 1], b);
       for (let j = 0; j < H; j++) {
-        const s = b * H + j, q = b * 3 * H;
+        const s = b * H + j,
+          q = b * 3 * H;
         const r = sigmoid(gi(j) + gh(j));
         const z = sigmoid(gi(H + j) + gh(H + j));
         ghn[t].data[s] = gh(2 * H + j);
@@ -43,24 +55,31 @@ export const gruReferenceLayer: ReferenceLayer = (w, xs, initial) => {
     hs: h,
     finalState: { h: h[T] },
     backward(dOut) {
-      const dGi: NdArray[] = [ndarray([0])], dGh: NdArray[] = [ndarray([0])]; // [B, 3H] each
+      const dGi: NdArray[] = [ndarray([0])],
+        dGh: NdArray[] = [ndarray([0])]; // [B, 3H] each
       let fromNext = ndarray([B, H]); // δ_{t+1}⊙z_{t+1} + W_hhᵀ·∂gh_{t+1}, zero beyond the chunk
       for (let t = T; t >= 1; t--) {
-        dGi[t] = ndarray([B, 3 * H]); dGh[t] = ndarray([B, 3 * H]);
+        dGi[t] = ndarray([B, 3 * H]);
+        dGh[t] = ndarray([B, 3 * H]);
         const direct = ndarray([B, H]); // δ_t ⊙ z_t: the path h_t = … + z ⊙ h_{t−1}
-        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-          const s = b * H + j, q = b * 3 * H;
-          const [r, z, n] = [gates[t].data[q + j], gates[t].data[q + H + j], gates[t].data[q + 2 * H + j]];
-          const d = dOut[t].data[s] + fromNext.data[s]; // δ_t
-          const dn = d * (1 - z) * (1 - n * n);
-          const dr = dn * ghn[t].data[s] * r * (1 - r);
-          const dz = d * (h[t - 1].data[s] - n) * z * (1 - z);
-          [dGi[t].data[q + j], dGi[t].data[q + H + j], dGi[t].data[q + 2 * H + j]] = [dr, dz, dn];
-          [dGh[t].data[q + j], dGh[t].data[q + H + j], dGh[t].data[q + 2 * H + j]] = [dr, dz, dn * r];
-          direct.data[s] = d * z;
-        }
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < H; j++) {
+            const s = b * H + j,
+              q = b * 3 * H;
+            const [r, z, n] = [gates[t].data[q + j], gates[t].data[q + H + j], gates[t].data[q + 2 * H + j]];
+            const d = dOut[t].data[s] + fromNext.data[s]; // δ_t
+            const dn = d * (1 - z) * (1 - n * n);
+            const dr = dn * ghn[t].data[s] * r * (1 - r);
+            const dz = d * (h[t - 1].data[s] - n) * z * (1 - z);
+            [dGi[t].data[q + j], dGi[t].data[q + H + j], dGi[t].data[q + 2 * H + j]] = [dr, dz, dn];
+            [dGh[t].data[q + j], dGh[t].data[q + H + j], dGh[t].data[q + 2 * H + j]] = [dr, dz, dn * r];
+            direct.data[s] = d * z;
+          }
         const back = timesMatrix(dGh[t], w.wHh); // W_hhᵀ·∂gh_t for every batch row
-        fromNext = ndarray([B, H], direct.data.map((v, s) => v + back.data[s]));
+        fromNext = ndarray(
+          [B, H],
+          direct.data.map((v, s) => v + back.data[s]),
+        );
       }
       return { ...layerSums(w, xs, h, dGi, dGh), dState: { h: fromNext } };
     },

@@ -16,8 +16,14 @@ import { gemmNT, packRight } from "../kernels/gemm";
 import { broadcastRows, scratch } from "../kernels/flat-arrays";
 import { sigmoid } from "./losses";
 import {
-  type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, chunkParamGrads,
+  type LayerBackward,
+  type LayerDims,
+  type LayerForward,
+  type LayerParams,
+  type RecurrentCell,
+  type RecurrentNetOptions,
+  RecurrentNet,
+  chunkParamGrads,
 } from "./recurrent-stack";
 
 export interface GruLayerForward extends LayerForward {
@@ -30,9 +36,15 @@ export interface GruLayerForward extends LayerForward {
 }
 
 /** Forward over the chunk. X: [T, B, in] time-major; initial h: [B, H]. */
-export function gruLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims, initial: Record<string, Float64Array>): GruLayerForward {
+export function gruLayerForward(
+  p: LayerParams,
+  X: Float64Array,
+  dims: LayerDims,
+  initial: Record<string, Float64Array>,
+): GruLayerForward {
   const { time: T, batch: B, inSize, hidden: H } = dims;
-  const BH = B * H, G = 3 * H;
+  const BH = B * H,
+    G = 3 * H;
   const gates = broadcastRows(T * B, p.bIh); // (T·B, 3H): W_ih·x + b_ih, then r, z, n in place
   gemmNT(T * B, G, inSize, X, 0, p.wIh, 0, gates, 0);
   const hs = new Float64Array((T + 1) * BH); // (T+1, B, H)
@@ -46,14 +58,17 @@ export function gruLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims
     recurrent.multiply(B, hs, t * BH, gh, 0);
     const gOff = t * B * G;
     for (let b = 0; b < B; b++) {
-      const r0 = gOff + b * G, h0 = b * G;
+      const r0 = gOff + b * G,
+        h0 = b * G;
       for (let j = 0; j < H; j++) {
         const s = b * H + j;
         const r = sigmoid(gates[r0 + j] + gh[h0 + j]);
         const z = sigmoid(gates[r0 + H + j] + gh[h0 + H + j]);
         const ghn = gh[h0 + 2 * H + j];
         const n = Math.tanh(gates[r0 + 2 * H + j] + r * ghn);
-        gates[r0 + j] = r; gates[r0 + H + j] = z; gates[r0 + 2 * H + j] = n;
+        gates[r0 + j] = r;
+        gates[r0 + H + j] = z;
+        gates[r0 + 2 * H + j] = n;
         hn[t * BH + s] = ghn;
         hs[(t + 1) * BH + s] = (1 - z) * n + z * hs[t * BH + s];
       }
@@ -71,10 +86,17 @@ export function gruLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims
  *   ∂W_hh = Σ_t ghᵀ·h_{t−1},  ∂W_ih = Σ_t giᵀ·x_t,  ∂b_ih = Σ gi,  ∂b_hh = Σ gh,  ∂x_t = gi·W_ih
  */
 export function gruLayerBackward(
-  p: LayerParams, X: Float64Array, dims: LayerDims, cache: GruLayerForward, dOut: Float64Array, wantInputs: boolean,
+  p: LayerParams,
+  X: Float64Array,
+  dims: LayerDims,
+  cache: GruLayerForward,
+  dOut: Float64Array,
+  wantInputs: boolean,
 ): LayerBackward {
-  const { time: T, batch: B, inSize, hidden: H } = dims;
-  const BH = B * H, G = 3 * H, TB = T * B;
+  const { time: T, batch: B, hidden: H } = dims;
+  const BH = B * H,
+    G = 3 * H,
+    TB = T * B;
   const { gates, hn, hs } = cache;
   const gi = scratch("gru.gi", TB * G); // (T, B, 3H), temporaries: every element written below
   const gh = scratch("gru.gh", TB * G); // (T, B, 3H)
@@ -91,12 +113,18 @@ export function gruLayerBackward(
         const s = b * H + j;
         const d = dOut[t * BH + s] + dNext[s];
         sq += d * d;
-        const r = gates[r0 + j], z = gates[r0 + H + j], n = gates[r0 + 2 * H + j];
+        const r = gates[r0 + j],
+          z = gates[r0 + H + j],
+          n = gates[r0 + 2 * H + j];
         const dan = d * (1 - z) * (1 - n * n);
         const dar = dan * hn[t * BH + s] * r * (1 - r);
         const daz = d * (hs[t * BH + s] - n) * z * (1 - z);
-        gi[r0 + j] = dar; gi[r0 + H + j] = daz; gi[r0 + 2 * H + j] = dan;
-        gh[r0 + j] = dar; gh[r0 + H + j] = daz; gh[r0 + 2 * H + j] = dan * r;
+        gi[r0 + j] = dar;
+        gi[r0 + H + j] = daz;
+        gi[r0 + 2 * H + j] = dan;
+        gh[r0 + j] = dar;
+        gh[r0 + H + j] = daz;
+        gh[r0 + 2 * H + j] = dan * r;
         direct[s] = d * z;
       }
     }

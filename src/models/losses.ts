@@ -46,7 +46,9 @@ export interface BceResult {
 /** BCE-with-logits, mean over all elements, with its gradient (∂ℓ/∂z = σ(z) − y). */
 export function bceWithLogits(logits: NdArray, targets: NdArray): BceResult {
   checkSameShape(logits, targets, "bceWithLogits");
-  const z = logits.data, y = targets.data, n = z.length;
+  const z = logits.data,
+    y = targets.data,
+    n = z.length;
   const dLogits = ndarray(logits.shape);
   let sum = 0;
   for (let i = 0; i < n; i++) {
@@ -58,8 +60,11 @@ export function bceWithLogits(logits: NdArray, targets: NdArray): BceResult {
 
 /** The same loss in TensorFlow.js ops (for autodiff references): mean of max(z,0) − z·y + log1p(e^−|z|). */
 export function tfBceWithLogits(tf: Tf, logits: tfCore.Tensor, targets: tfCore.Tensor): tfCore.Scalar {
-  return tf.tidy(() =>
-    tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tfCore.Scalar,
+  return tf.tidy(
+    () =>
+      tf.mean(
+        tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
+      ) as tfCore.Scalar,
   );
 }
 

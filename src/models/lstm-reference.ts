@@ -15,15 +15,26 @@
 import { type NdArray, type ParamSet, ndarray } from "../ndarray";
 import { sigmoid } from "./losses";
 import type { ChunkBatch } from "./recurrent-stack";
-import { type ReferenceBptt, type ReferenceLayer, dotRow, layerSums, recurrentStackReferenceBptt, timesMatrix } from "./recurrent-stack-reference";
+import {
+  type ReferenceBptt,
+  type ReferenceLayer,
+  dotRow,
+  layerSums,
+  recurrentStackReferenceBptt,
+  timesMatrix,
+} from "./recurrent-stack-reference";
 
 /** One LSTM layer over the chunk: xs[t] [B, in], h_0 and c_0 [B, H] → h_0 … h_T, and its backward. */
 export const lstmReferenceLayer: ReferenceLayer = (w, xs, initial) => {
-  const T = xs.length - 1, [B, H] = initial.h.shape;
-  const h: NdArray[] = [initial.h], c: NdArray[] = [initial.c]; // [B, H] each
+  const T = xs.length - 1,
+    [B, H] = initial.h.shape;
+  const h: NdArray[] = [initial.h],
+    c: NdArray[] = [initial.c]; // [B, H] each
   const gates: NdArray[] = [ndarray([0])]; // gates[t]: [B, 4H], i f g o after their non-linearities
   for (let t = 1; t <= T; t++) {
-    h[t] = ndarray([B, H]); c[t] = ndarray([B, H]); gates[t] = ndarray([B, 4 * H]);
+    h[t] = ndarray([B, H]);
+    c[t] = ndarray([B, H]);
+    gates[t] = ndarray([B, 4 * H]);
     for (let b = 0; b < B; b++) {
       for (let p = 0; p < 4 * H; p++) {
         let a = w.bIh.data[p] + w.bHh.data[p];
@@ -48,18 +59,20 @@ export const lstmReferenceLayer: ReferenceLayer = (w, xs, initial) => {
       const dc = ndarray([B, H]); // δc carried from step t+1 to t (times f_{t+1})
       for (let t = T; t >= 1; t--) {
         ga[t] = ndarray([B, 4 * H]);
-        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-          const s = b * H + j, r = b * 4 * H;
-          const [i, f, g, o] = [0, 1, 2, 3].map((q) => gates[t].data[r + q * H + j]);
-          const dh = dOut[t].data[s] + dhNext.data[s];
-          const tc = Math.tanh(c[t].data[s]);
-          const dct = dc.data[s] + dh * o * (1 - tc * tc);
-          ga[t].data[r + j] = dct * g * i * (1 - i);
-          ga[t].data[r + H + j] = dct * c[t - 1].data[s] * f * (1 - f);
-          ga[t].data[r + 2 * H + j] = dct * i * (1 - g * g);
-          ga[t].data[r + 3 * H + j] = dh * tc * o * (1 - o);
-          dc.data[s] = dct * f;
-        }
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < H; j++) {
+            const s = b * H + j,
+              r = b * 4 * H;
+            const [i, f, g, o] = [0, 1, 2, 3].map((q) => gates[t].data[r + q * H + j]);
+            const dh = dOut[t].data[s] + dhNext.data[s];
+            const tc = Math.tanh(c[t].data[s]);
+            const dct = dc.data[s] + dh * o * (1 - tc * tc);
+            ga[t].data[r + j] = dct * g * i * (1 - i);
+            ga[t].data[r + H + j] = dct * c[t - 1].data[s] * f * (1 - f);
+            ga[t].data[r + 2 * H + j] = dct * i * (1 - g * g);
+            ga[t].data[r + 3 * H + j] = dh * tc * o * (1 - o);
+            dc.data[s] = dct * f;
+          }
         dhNext = timesMatrix(ga[t], w.wHh);
       }
       return { ...layerSums(w, xs, h, ga, ga), dState: { h: dhNext, c: dc } };

@@ -16,8 +16,14 @@ import { gemmNT, packRight } from "../kernels/gemm";
 import { broadcastRows, scratch } from "../kernels/flat-arrays";
 import { sigmoid } from "./losses";
 import {
-  type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, chunkParamGrads,
+  type LayerBackward,
+  type LayerDims,
+  type LayerForward,
+  type LayerParams,
+  type RecurrentCell,
+  type RecurrentNetOptions,
+  RecurrentNet,
+  chunkParamGrads,
 } from "./recurrent-stack";
 
 export interface LstmLayerForward extends LayerForward {
@@ -32,9 +38,15 @@ export interface LstmLayerForward extends LayerForward {
 }
 
 /** Forward over the chunk. X: [T, B, in] time-major; initial h and c: [B, H]. */
-export function lstmLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims, initial: Record<string, Float64Array>): LstmLayerForward {
+export function lstmLayerForward(
+  p: LayerParams,
+  X: Float64Array,
+  dims: LayerDims,
+  initial: Record<string, Float64Array>,
+): LstmLayerForward {
   const { time: T, batch: B, inSize, hidden: H } = dims;
-  const BH = B * H, G = 4 * H;
+  const BH = B * H,
+    G = 4 * H;
   const gates = broadcastRows(T * B, p.bIh, p.bHh); // (T·B, 4H): pre-activations, then activated in place
   gemmNT(T * B, G, inSize, X, 0, p.wIh, 0, gates, 0);
   const hs = new Float64Array((T + 1) * BH); // (T+1, B, H)
@@ -53,7 +65,10 @@ export function lstmLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
         const f = sigmoid(gates[r + H + j]);
         const g = Math.tanh(gates[r + 2 * H + j]);
         const o = sigmoid(gates[r + 3 * H + j]);
-        gates[r + j] = i; gates[r + H + j] = f; gates[r + 2 * H + j] = g; gates[r + 3 * H + j] = o;
+        gates[r + j] = i;
+        gates[r + H + j] = f;
+        gates[r + 2 * H + j] = g;
+        gates[r + 3 * H + j] = o;
         const s = b * H + j;
         const c = f * cs[t * BH + s] + i * g;
         const tc = Math.tanh(c);
@@ -64,7 +79,10 @@ export function lstmLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
     }
   }
   return {
-    gates, hs, cs, tanhC,
+    gates,
+    hs,
+    cs,
+    tanhC,
     outputs: hs.subarray(BH),
     finalState: { h: hs.slice(T * BH), c: cs.slice(T * BH) },
   };
@@ -80,10 +98,17 @@ export function lstmLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
  * hiddenGradSq[t] = ‖δh_t‖² (the total derivative of h_t, for the gradient-reach chart).
  */
 export function lstmLayerBackward(
-  p: LayerParams, X: Float64Array, dims: LayerDims, cache: LstmLayerForward, dOut: Float64Array, wantInputs: boolean,
+  p: LayerParams,
+  X: Float64Array,
+  dims: LayerDims,
+  cache: LstmLayerForward,
+  dOut: Float64Array,
+  wantInputs: boolean,
 ): LayerBackward {
-  const { time: T, batch: B, inSize, hidden: H } = dims;
-  const BH = B * H, G = 4 * H, TB = T * B;
+  const { time: T, batch: B, hidden: H } = dims;
+  const BH = B * H,
+    G = 4 * H,
+    TB = T * B;
   const { gates, hs, cs, tanhC } = cache;
   const ga = scratch("lstm.ga", TB * G); // (T, B, 4H), a temporary: every element written below
   const recurrent = packRight(false, H, G, p.wHh, 0); // W_hh (4H, H), packed once for the T steps
@@ -100,7 +125,10 @@ export function lstmLayerBackward(
         const s = b * H + j;
         const dh = dOut[t * BH + s] + dhNext[s];
         sq += dh * dh;
-        const i = gates[r + j], f = gates[r + H + j], g = gates[r + 2 * H + j], o = gates[r + 3 * H + j];
+        const i = gates[r + j],
+          f = gates[r + H + j],
+          g = gates[r + 2 * H + j],
+          o = gates[r + 3 * H + j];
         const tc = tanhC[t * BH + s];
         const dc = dcNext[s] + dh * o * (1 - tc * tc);
         ga[r + j] = dc * g * i * (1 - i);
@@ -126,7 +154,10 @@ export const lstmCell: RecurrentCell<LstmLayerForward> = {
   backward: lstmLayerBackward,
   tfStep(tf, p, x, state) {
     // (B, in)·(in, 4H) + (B, H)·(H, 4H) → (B, 4H), split into four (B, H) gates
-    const a = tf.add(tf.add(tf.matMul(x, p.wIh, false, true), p.bIh), tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh));
+    const a = tf.add(
+      tf.add(tf.matMul(x, p.wIh, false, true), p.bIh),
+      tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh),
+    );
     const [ai, af, ag, ao] = tf.split(a, 4, 1) as tfCore.Tensor2D[];
     const c = tf.add(tf.mul(tf.sigmoid(af), state.c), tf.mul(tf.sigmoid(ai), tf.tanh(ag))) as tfCore.Tensor2D;
     return { h: tf.mul(tf.sigmoid(ao), tf.tanh(c)) as tfCore.Tensor2D, c };

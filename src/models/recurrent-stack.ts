@@ -152,11 +152,17 @@ export interface LayerBackward {
  * are h_0 … h_{T−1}. X: [T, B, in] time-major.
  */
 export function chunkParamGrads(
-  p: LayerParams, X: Float64Array, hPrev: Float64Array, gIn: Float64Array, gRec: Float64Array,
-  dims: LayerDims, wantInputs: boolean,
+  p: LayerParams,
+  X: Float64Array,
+  hPrev: Float64Array,
+  gIn: Float64Array,
+  gRec: Float64Array,
+  dims: LayerDims,
+  wantInputs: boolean,
 ): Omit<LayerBackward, "hiddenGradSq" | "dInitial"> {
   const { time: T, batch: B, inSize, hidden: H } = dims;
-  const TB = T * B, G = gIn.length / TB;
+  const TB = T * B,
+    G = gIn.length / TB;
   const dWHh = new Float64Array(G * H);
   gemm(true, false, G, H, TB, gRec, 0, hPrev, 0, dWHh, 0); // (G, H) = gRecᵀ·h_{0…T−1}
   const dWIh = new Float64Array(G * inSize);
@@ -189,12 +195,24 @@ export interface RecurrentCell<Cache extends LayerForward = LayerForward> {
   /** X: [T, B, in] time-major; initial: [B, H] per state name. */
   forward(p: LayerParams, X: Float64Array, dims: LayerDims, initial: Record<string, Float64Array>): Cache;
   /** dOut: ∂L/∂(layer outputs), [T, B, H] time-major (from the read-out or the layer above). */
-  backward(p: LayerParams, X: Float64Array, dims: LayerDims, cache: Cache, dOut: Float64Array, wantInputs: boolean): LayerBackward;
+  backward(
+    p: LayerParams,
+    X: Float64Array,
+    dims: LayerDims,
+    cache: Cache,
+    dOut: Float64Array,
+    wantInputs: boolean,
+  ): LayerBackward;
   /**
    * One step in TensorFlow.js ops, on the tf module passed in: x [B, in], state [B, H] per name →
    * the new state (its "h" is the output).
    */
-  tfStep(tf: Tf, p: TfLayerParams, x: tfCore.Tensor2D, state: Record<string, tfCore.Tensor2D>): Record<string, tfCore.Tensor2D>;
+  tfStep(
+    tf: Tf,
+    p: TfLayerParams,
+    x: tfCore.Tensor2D,
+    state: Record<string, tfCore.Tensor2D>,
+  ): Record<string, tfCore.Tensor2D>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,14 +263,18 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
   readonly inputSize: number;
   readonly outputSize: number;
 
-  constructor(readonly cell: RecurrentCell<Cache>, options: RecurrentNetOptions) {
+  constructor(
+    readonly cell: RecurrentCell<Cache>,
+    options: RecurrentNetOptions,
+  ) {
     const owner = cell.kind;
     rejectUnknownOptions(owner, options ?? {}, NET_OPTIONS);
     this.hiddenSize = positiveInteger(owner, "hiddenSize", options.hiddenSize);
     this.layers = positiveInteger(owner, "layers", options.layers ?? 1);
     this.inputSize = positiveInteger(owner, "inputSize", options.inputSize ?? 1);
     this.outputSize = positiveInteger(owner, "outputSize", options.outputSize ?? 1);
-    const H = this.hiddenSize, G = cell.gates * H;
+    const H = this.hiddenSize,
+      G = cell.gates * H;
     this.name = options.name ?? `${cell.kind} (${this.layers > 1 ? `${this.layers} layers × ` : ""}${H} units)`;
     const rng = options.rng ?? new NumpyRandom(options.seed ?? 1);
     const bound = 1 / Math.sqrt(H);
@@ -280,7 +302,11 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
     for (const s of this.cell.stateNames) {
       const v = state?.[s];
       if (!v) throw new Error(`${this.name}: state has no "${s}"; start from model.initialState(batch)`);
-      assertShape(v, [this.layers, batch, this.hiddenSize], `${this.name}: state "${s}"`, ["layers", "batch", "hidden"]);
+      assertShape(v, [this.layers, batch, this.hiddenSize], `${this.name}: state "${s}"`, [
+        "layers",
+        "batch",
+        "hidden",
+      ]);
     }
   }
 
@@ -304,7 +330,10 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
     const [B, T] = x.shape;
     if (T === 0) throw new RangeError(`${this.name}: input x has no time steps`);
     this.checkState(state, B);
-    const H = this.hiddenSize, O = this.outputSize, BH = B * H, TB = T * B;
+    const H = this.hiddenSize,
+      O = this.outputSize,
+      BH = B * H,
+      TB = T * B;
     const X0 = toTimeMajor(x.data, B, T, this.inputSize); // (T, B, in)
 
     const inputs: Float64Array[] = [];
@@ -313,7 +342,9 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
     let input = X0;
     for (let l = 0; l < this.layers; l++) {
       const p = this.layerParams(params, l);
-      const initial = Object.fromEntries(this.cell.stateNames.map((s) => [s, state[s].data.subarray(l * BH, (l + 1) * BH)]));
+      const initial = Object.fromEntries(
+        this.cell.stateNames.map((s) => [s, state[s].data.subarray(l * BH, (l + 1) * BH)]),
+      );
       const dims = { time: T, batch: B, inSize: l === 0 ? this.inputSize : H, hidden: H };
       const cache = this.cell.forward(p, input, dims, initial);
       inputs.push(input);
@@ -322,7 +353,8 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
       input = cache.outputs; // (T, B, H): the next layer's input
     }
     const top = input;
-    const wOut = params.linear_weight.data, bOut = params.linear_bias.data;
+    const wOut = params.linear_weight.data,
+      bOut = params.linear_bias.data;
     const logitsTM = broadcastRows(TB, bOut); // (T·B, O)
     gemmNT(TB, O, H, top, 0, wOut, 0, logitsTM, 0);
     const logits = wrapArray([B, T, O], toBatchFirst(logitsTM, B, T, O));
@@ -348,7 +380,9 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
       gemm(false, false, TB, H, O, dLogitsTM, 0, wOut, 0, dOut, 0); // (T·B, H) = dLogits·W
 
       const hiddenGradSq = new Float64Array(T);
-      const dInitial: Record<string, NdArray> = Object.fromEntries(this.cell.stateNames.map((s) => [s, ndarray([this.layers, B, H])]));
+      const dInitial: Record<string, NdArray> = Object.fromEntries(
+        this.cell.stateNames.map((s) => [s, ndarray([this.layers, B, H])]),
+      );
       let dInputs: Float64Array | undefined;
       // Top layer first: a layer's output gradient is complete once every layer above is done.
       for (let l = this.layers - 1; l >= 0; l--) {
@@ -371,7 +405,9 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
         grads,
         hiddenGradNorms: hiddenGradSq.map(Math.sqrt),
         initialStateGrads: dInitial,
-        inputGrads: dInputs ? wrapArray([B, T, this.inputSize], toBatchFirst(dInputs, B, T, this.inputSize)) : undefined,
+        inputGrads: dInputs
+          ? wrapArray([B, T, this.inputSize], toBatchFirst(dInputs, B, T, this.inputSize))
+          : undefined,
       };
     };
     return { logits, finalState, backward };
@@ -390,7 +426,15 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
     const { loss, dLogits } = bceWithLogits(fwd.logits, y);
     const { grads } = fwd.backward(dLogits);
     const { correct, total } = binaryCorrect(fwd.logits, y);
-    return { loss, grads, metrics: { accuracy: (100 * correct) / total }, finalState: fwd.finalState, logits: fwd.logits, correct, total };
+    return {
+      loss,
+      grads,
+      metrics: { accuracy: (100 * correct) / total },
+      finalState: fwd.finalState,
+      logits: fwd.logits,
+      correct,
+      total,
+    };
   }
 
   /** The same chunk loss op by op in TensorFlow.js (float32), `batch.state` held constant: what autodiff checks lossAndGradients against. */
@@ -416,24 +460,45 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
    * h_t as it is computed: autodiff with respect to them gives ∂L/∂h_t, the total derivative that
    * the fused backward reports as hiddenGradNorms.
    */
-  tfLogits(tf: Tf, params: Record<string, tfCore.Tensor>, x: NdArray, state: RecurrentState, hiddenNudges?: readonly tfCore.Tensor[]): tfCore.Tensor3D {
+  tfLogits(
+    tf: Tf,
+    params: Record<string, tfCore.Tensor>,
+    x: NdArray,
+    state: RecurrentState,
+    hiddenNudges?: readonly tfCore.Tensor[],
+  ): tfCore.Tensor3D {
     assertShape(x, [null, null, this.inputSize], `${this.name}: input x`, ["batch", "time", "inputs"]);
     const [B, T] = x.shape;
     this.checkState(state, B);
     const H = this.hiddenSize;
-    if (hiddenNudges && (hiddenNudges.length !== this.layers || hiddenNudges.some((n) => n.shape.join() !== [T, B, H].join()))) {
-      throw new RangeError(`${this.name}: hiddenNudges must be ${this.layers} tensor(s) of shape [${T}, ${B}, ${H}] (time, batch, hidden)`);
+    if (
+      hiddenNudges &&
+      (hiddenNudges.length !== this.layers || hiddenNudges.some((n) => n.shape.join() !== [T, B, H].join()))
+    ) {
+      throw new RangeError(
+        `${this.name}: hiddenNudges must be ${this.layers} tensor(s) of shape [${T}, ${B}, ${H}] (time, batch, hidden)`,
+      );
     }
     return tf.tidy(() => {
       const xs = tf.tensor3d(Float32Array.from(x.data), [B, T, this.inputSize]); // (B, T, in)
-      const layerStates = Array.from({ length: this.layers }, (_, l) =>
-        Object.fromEntries(
-          this.cell.stateNames.map((s) => [s, tf.tensor2d(Float32Array.from(state[s].data.subarray(l * B * H, (l + 1) * B * H)), [B, H])]),
-        ) as Record<string, tfCore.Tensor2D>,
+      const layerStates = Array.from(
+        { length: this.layers },
+        (_, l) =>
+          Object.fromEntries(
+            this.cell.stateNames.map((s) => [
+              s,
+              tf.tensor2d(Float32Array.from(state[s].data.subarray(l * B * H, (l + 1) * B * H)), [B, H]),
+            ]),
+          ) as Record<string, tfCore.Tensor2D>,
       );
       const lp = Array.from({ length: this.layers }, (_, l) => {
         const n = layerParamNames(l);
-        return { wIh: params[n.wIh] as tfCore.Tensor2D, wHh: params[n.wHh] as tfCore.Tensor2D, bIh: params[n.bIh] as tfCore.Tensor1D, bHh: params[n.bHh] as tfCore.Tensor1D };
+        return {
+          wIh: params[n.wIh] as tfCore.Tensor2D,
+          wHh: params[n.wHh] as tfCore.Tensor2D,
+          bIh: params[n.bIh] as tfCore.Tensor1D,
+          bHh: params[n.bHh] as tfCore.Tensor1D,
+        };
       });
       const outs: tfCore.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
@@ -447,7 +512,12 @@ export class RecurrentNet<Cache extends LayerForward = LayerForward> implements 
           h = layerStates[l].h;
         }
         // (B, H) · (H, O) + (O) → (B, O)
-        outs.push(tf.add(tf.matMul(h, params.linear_weight as tfCore.Tensor2D, false, true), params.linear_bias) as tfCore.Tensor2D);
+        outs.push(
+          tf.add(
+            tf.matMul(h, params.linear_weight as tfCore.Tensor2D, false, true),
+            params.linear_bias,
+          ) as tfCore.Tensor2D,
+        );
       }
       return tf.stack(outs, 1) as tfCore.Tensor3D; // (B, T, O)
     });

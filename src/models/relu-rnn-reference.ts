@@ -14,20 +14,29 @@
  */
 import { type NdArray, type ParamSet, ndarray } from "../ndarray";
 import type { ChunkBatch } from "./recurrent-stack";
-import { type ReferenceBptt, type ReferenceLayer, dotRow, layerSums, recurrentStackReferenceBptt, timesMatrix } from "./recurrent-stack-reference";
+import {
+  type ReferenceBptt,
+  type ReferenceLayer,
+  dotRow,
+  layerSums,
+  recurrentStackReferenceBptt,
+  timesMatrix,
+} from "./recurrent-stack-reference";
 
 /** One ReLU layer over the chunk: xs[t] [B, in] and h_0 [B, H] → h_0 … h_T, and its backward. */
 export const reluReferenceLayer: ReferenceLayer = (w, xs, initial) => {
-  const T = xs.length - 1, [B, H] = initial.h.shape;
+  const T = xs.length - 1,
+    [B, H] = initial.h.shape;
   const h: NdArray[] = [initial.h]; // h[t]: [B, H]
   for (let t = 1; t <= T; t++) {
     h[t] = ndarray([B, H]);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-      let a = w.bIh.data[j] + w.bHh.data[j];
-      a += dotRow(w.wIh, j, xs[t], b);
-      a += dotRow(w.wHh, j, h[t - 1], b);
-      h[t].data[b * H + j] = a > 0 || a !== a ? a : 0; // relu; a NaN passes through, as in PyTorch
-    }
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < H; j++) {
+        let a = w.bIh.data[j] + w.bHh.data[j];
+        a += dotRow(w.wIh, j, xs[t], b);
+        a += dotRow(w.wHh, j, h[t - 1], b);
+        h[t].data[b * H + j] = a > 0 || a !== a ? a : 0; // relu; a NaN passes through, as in PyTorch
+      }
   }
   return {
     hs: h,

@@ -15,8 +15,14 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import { gemmNT, packRight } from "../kernels/gemm";
 import { fillRows, scratch } from "../kernels/flat-arrays";
 import {
-  type LayerBackward, type LayerDims, type LayerForward, type LayerParams, type RecurrentCell,
-  type RecurrentNetOptions, RecurrentNet, chunkParamGrads,
+  type LayerBackward,
+  type LayerDims,
+  type LayerForward,
+  type LayerParams,
+  type RecurrentCell,
+  type RecurrentNetOptions,
+  RecurrentNet,
+  chunkParamGrads,
 } from "./recurrent-stack";
 
 /** What the ReLU layer's backward needs: every state, h_0 … h_T. */
@@ -26,7 +32,12 @@ export interface ReluLayerForward extends LayerForward {
 }
 
 /** Forward over the chunk. X: [T, B, in] time-major; h0: [B, H]. */
-export function reluLayerForward(p: LayerParams, X: Float64Array, dims: LayerDims, initial: Record<string, Float64Array>): ReluLayerForward {
+export function reluLayerForward(
+  p: LayerParams,
+  X: Float64Array,
+  dims: LayerDims,
+  initial: Record<string, Float64Array>,
+): ReluLayerForward {
   const { time: T, batch: B, inSize, hidden: H } = dims;
   const BH = B * H;
   // Input projections for all steps at once: they do not depend on the recurrence.
@@ -37,7 +48,8 @@ export function reluLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
   const recurrent = packRight(true, H, H, p.wHh, 0); // W_hhᵀ, packed once for the T steps
   for (let t = 0; t < T; t++) {
     recurrent.multiply(B, states, t * BH, pre, t * BH); // a_t += h_{t−1}·W_hhᵀ
-    const o = (t + 1) * BH, a = t * BH;
+    const o = (t + 1) * BH,
+      a = t * BH;
     // `v > 0 || v !== v`: a NaN passes through, as PyTorch's relu lets it, so the non-finite guard sees it.
     for (let i = 0; i < BH; i++) {
       const v = pre[a + i];
@@ -55,10 +67,16 @@ export function reluLayerForward(p: LayerParams, X: Float64Array, dims: LayerDim
  * and ∂L/∂h_0 = W_hhᵀ·g_1, the gradient truncated BPTT drops at the chunk border.
  */
 export function reluLayerBackward(
-  p: LayerParams, X: Float64Array, dims: LayerDims, cache: ReluLayerForward, dOut: Float64Array, wantInputs: boolean,
+  p: LayerParams,
+  X: Float64Array,
+  dims: LayerDims,
+  cache: ReluLayerForward,
+  dOut: Float64Array,
+  wantInputs: boolean,
 ): LayerBackward {
-  const { time: T, batch: B, inSize, hidden: H } = dims;
-  const BH = B * H, TB = T * B;
+  const { time: T, batch: B, hidden: H } = dims;
+  const BH = B * H,
+    TB = T * B;
   const { states } = cache;
   const g = scratch("relu.g", TB * H); // (T, B, H): ∂L/∂a_t, every element written below
   const recurrent = packRight(false, H, H, p.wHh, 0); // W_hh, packed once for the T steps
@@ -67,7 +85,8 @@ export function reluLayerBackward(
   let spare = new Float64Array(BH);
   const hiddenGradSq = new Float64Array(T);
   for (let t = T - 1; t >= 0; t--) {
-    const a = t * BH, o = (t + 1) * BH;
+    const a = t * BH,
+      o = (t + 1) * BH;
     let sq = 0;
     for (let i = 0; i < BH; i++) {
       const delta = dOut[a + i] + dNext[i];
@@ -91,7 +110,10 @@ export const reluCell: RecurrentCell<ReluLayerForward> = {
   backward: reluLayerBackward,
   tfStep(tf, p, x, state) {
     // h_t = relu(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh): (B, in)·(in, H) + (B, H)·(H, H) → (B, H)
-    const a = tf.add(tf.add(tf.matMul(x, p.wIh, false, true), p.bIh), tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh));
+    const a = tf.add(
+      tf.add(tf.matMul(x, p.wIh, false, true), p.bIh),
+      tf.add(tf.matMul(state.h, p.wHh, false, true), p.bHh),
+    );
     return { h: tf.relu(a) as tfCore.Tensor2D };
   },
 };

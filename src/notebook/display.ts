@@ -16,12 +16,12 @@
  * src/notebook/tslab-adapter.ts (the one module that touches tslab's internals) finds.
  * Outside a kernel (plain node, tests, scripts) nothing is sent and the text goes to stdout.
  */
-import { randomUUID } from 'crypto';
-import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from '../options';
-import { svgToPng } from '../render/png';
-import { renderSvg } from '../render/svg';
-import { kernelDisplayWriter } from './tslab-adapter';
+import { randomUUID } from "crypto";
+import type { TopLevelSpec } from "vega-lite";
+import { describe, rejectUnknownOptions } from "../options";
+import { svgToPng } from "../render/png";
+import { renderSvg } from "../render/svg";
+import { kernelDisplayWriter } from "./tslab-adapter";
 
 /** A Jupyter MIME bundle: MIME type → content (JSON-able objects for JSON MIME types). */
 export type MimeBundle = Record<string, string | object>;
@@ -35,7 +35,7 @@ export interface DisplayMessage {
 /** tslab's writer: update=false sends display_data, update=true sends update_display_data. */
 export type DisplayWriter = (message: DisplayMessage, update: boolean) => void;
 
-export const VEGA_LITE_MIME = 'application/vnd.vegalite.v5+json';
+export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
 let injectedWriter: DisplayWriter | null | undefined;
 
@@ -62,8 +62,8 @@ export function inNotebook(): boolean {
 export function displayBundle(data: MimeBundle, metadata: Record<string, unknown> = {}): void {
   const write = currentDisplayWriter();
   if (write === null) {
-    const text = data['text/plain'];
-    if (typeof text === 'string') console.log(text);
+    const text = data["text/plain"];
+    if (typeof text === "string") console.log(text);
     return;
   }
   write({ data, metadata, transient: {} }, false);
@@ -75,7 +75,7 @@ export interface ShowOptions {
    * charts, e.g. surfaces, whose SVG would be large: PNG only). The PNG is what an untrusted
    * notebook shows.
    */
-  fallback?: 'svg' | 'png';
+  fallback?: "svg" | "png";
   /** The text/plain description (default: the chart's title). */
   text?: string;
 }
@@ -85,12 +85,15 @@ export interface ShowOptions {
  * Await it: the fallback is rendered first, and an output sent after the cell ended may be lost.
  */
 export async function show(spec: TopLevelSpec, options: ShowOptions = {}): Promise<void> {
-  rejectUnknownOptions('show', options, ['fallback', 'text']);
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw new TypeError(`show: expected a Vega-Lite spec object (from lineChart, lossSurfaceFigure, …), got ${describe(spec)}`);
+  rejectUnknownOptions("show", options, ["fallback", "text"]);
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new TypeError(
+      `show: expected a Vega-Lite spec object (from lineChart, lossSurfaceFigure, …), got ${describe(spec)}`,
+    );
   }
-  const fallback = options.fallback ?? 'svg';
-  if (fallback !== 'svg' && fallback !== 'png') throw new TypeError(`show: fallback must be 'svg' or 'png', got ${describe(fallback)}`);
+  const fallback = options.fallback ?? "svg";
+  if (fallback !== "svg" && fallback !== "png")
+    throw new TypeError(`show: fallback must be 'svg' or 'png', got ${describe(fallback)}`);
   const text = options.text ?? describeSpec(spec);
   if (currentDisplayWriter() === null) {
     // Nothing can draw here; skip rendering and say what would have been shown.
@@ -98,18 +101,19 @@ export async function show(spec: TopLevelSpec, options: ShowOptions = {}): Promi
     return;
   }
   const svg = await renderSvg(spec);
-  const data: MimeBundle = { [VEGA_LITE_MIME]: toPlainObject(spec), 'text/plain': text };
+  const data: MimeBundle = { [VEGA_LITE_MIME]: toPlainObject(spec), "text/plain": text };
   const metadata: Record<string, unknown> = {};
-  if (fallback === 'svg') data['image/svg+xml'] = svg;
+  if (fallback === "svg") data["image/svg+xml"] = svg;
   // A PNG beside an SVG is only what an untrusted notebook shows: 1× pixels keep it about the
   // SVG's size (2× made lab 001's notebook 2.6 times larger). Alone, it is the figure
   // everywhere: 2× pixels, sharp on dense screens.
-  const scale = fallback === 'svg' ? 1 : 2;
+  const scale = fallback === "svg" ? 1 : 2;
   const png = svgToPng(svg, { scale });
-  data['image/png'] = Buffer.from(png).toString('base64');
+  data["image/png"] = Buffer.from(png).toString("base64");
   // Drawn at the chart's own size.
   const size = pngSize(png);
-  if (size !== undefined) metadata['image/png'] = { width: Math.round(size.width / scale), height: Math.round(size.height / scale) };
+  if (size !== undefined)
+    metadata["image/png"] = { width: Math.round(size.width / scale), height: Math.round(size.height / scale) };
   displayBundle(data, metadata);
 }
 
@@ -125,27 +129,32 @@ export interface ShowGifOptions {
  * lab 000's notebook twice its size.
  */
 export function showGif(bytes: Uint8Array, options: ShowGifOptions): void {
-  rejectUnknownOptions('showGif', options, ['alt']);
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`showGif: bytes must be the GIF file's Uint8Array (from encodeGif/animateSpecs), got ${describe(bytes)}`);
-  if (typeof options?.alt !== 'string') throw new TypeError(`showGif: pass {alt: 'what the animation shows'}, got ${describe(options?.alt)}`);
-  const base64 = Buffer.from(bytes).toString('base64');
+  rejectUnknownOptions("showGif", options, ["alt"]);
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(
+      `showGif: bytes must be the GIF file's Uint8Array (from encodeGif/animateSpecs), got ${describe(bytes)}`,
+    );
+  if (typeof options?.alt !== "string")
+    throw new TypeError(`showGif: pass {alt: 'what the animation shows'}, got ${describe(options?.alt)}`);
+  const base64 = Buffer.from(bytes).toString("base64");
   displayBundle({
-    'text/html': `<img src="data:image/gif;base64,${base64}" alt="${escapeHtml(options.alt)}">`,
-    'text/plain': options.alt,
+    "text/html": `<img src="data:image/gif;base64,${base64}" alt="${escapeHtml(options.alt)}">`,
+    "text/plain": options.alt,
   });
 }
 
 /** Shows Markdown (rendered by Jupyter), with the source as text/plain. */
 export function showMarkdown(markdown: string): void {
-  if (typeof markdown !== 'string') throw new TypeError(`showMarkdown: expected a Markdown string, got ${describe(markdown)}`);
-  displayBundle({ 'text/markdown': markdown, 'text/plain': markdown });
+  if (typeof markdown !== "string")
+    throw new TypeError(`showMarkdown: expected a Markdown string, got ${describe(markdown)}`);
+  displayBundle({ "text/markdown": markdown, "text/plain": markdown });
 }
 
 /** Shows HTML, with its text content as text/plain. */
 export function showHtml(html: string, options: { text?: string } = {}): void {
-  rejectUnknownOptions('showHtml', options, ['text']);
-  if (typeof html !== 'string') throw new TypeError(`showHtml: expected an HTML string, got ${describe(html)}`);
-  displayBundle({ 'text/html': html, 'text/plain': options.text ?? htmlToText(html) });
+  rejectUnknownOptions("showHtml", options, ["text"]);
+  if (typeof html !== "string") throw new TypeError(`showHtml: expected an HTML string, got ${describe(html)}`);
+  displayBundle({ "text/html": html, "text/plain": options.text ?? htmlToText(html) });
 }
 
 /** An output that can be replaced in place (live progress, a chart redrawn each epoch). */
@@ -163,14 +172,14 @@ export interface UpdatableDisplay {
  * update_display_data for the same id. Outside a notebook each write prints its text/plain.
  */
 export function createDisplay(options: { id?: string } = {}): UpdatableDisplay {
-  rejectUnknownOptions('createDisplay', options, ['id']);
+  rejectUnknownOptions("createDisplay", options, ["id"]);
   const id = options.id ?? randomUUID();
   let shown = false;
   const write = (data: MimeBundle, metadata: Record<string, unknown> = {}): void => {
     const writer = currentDisplayWriter();
     if (writer === null) {
-      const text = data['text/plain'];
-      if (typeof text === 'string') console.log(text);
+      const text = data["text/plain"];
+      if (typeof text === "string") console.log(text);
       return;
     }
     writer({ data, metadata, transient: { display_id: id } }, shown);
@@ -179,9 +188,9 @@ export function createDisplay(options: { id?: string } = {}): UpdatableDisplay {
   return {
     id,
     write,
-    text: (text) => write({ 'text/plain': text }),
-    html: (html, text) => write({ 'text/html': html, 'text/plain': text ?? htmlToText(html) }),
-    markdown: (markdown) => write({ 'text/markdown': markdown, 'text/plain': markdown }),
+    text: (text) => write({ "text/plain": text }),
+    html: (html, text) => write({ "text/html": html, "text/plain": text ?? htmlToText(html) }),
+    markdown: (markdown) => write({ "text/markdown": markdown, "text/plain": markdown }),
   };
 }
 
@@ -189,18 +198,19 @@ export function createDisplay(options: { id?: string } = {}): UpdatableDisplay {
 export function describeSpec(spec: TopLevelSpec): string {
   const titles: string[] = [];
   const visit = (node: unknown, depth: number): void => {
-    if (node === null || typeof node !== 'object' || depth > 3) return;
+    if (node === null || typeof node !== "object" || depth > 3) return;
     const n = node as Record<string, unknown>;
     const t = n.title;
-    const text = typeof t === 'string' ? t : typeof t === 'object' && t !== null ? (t as { text?: unknown }).text : undefined;
-    if (typeof text === 'string') titles.push(text);
-    else if (Array.isArray(text)) titles.push(text.join(' '));
-    for (const key of ['hconcat', 'vconcat', 'concat']) {
+    const text =
+      typeof t === "string" ? t : typeof t === "object" && t !== null ? (t as { text?: unknown }).text : undefined;
+    if (typeof text === "string") titles.push(text);
+    else if (Array.isArray(text)) titles.push(text.join(" "));
+    for (const key of ["hconcat", "vconcat", "concat"]) {
       if (Array.isArray(n[key])) (n[key] as unknown[]).forEach((c) => visit(c, depth + 1));
     }
   };
   visit(spec, 0);
-  return titles.length > 0 ? `[chart] ${titles.join(' | ')}` : '[chart]';
+  return titles.length > 0 ? `[chart] ${titles.join(" | ")}` : "[chart]";
 }
 
 /** JSON round trip: the kernel must get plain data (no typed arrays, no undefined, no -0). */
@@ -215,9 +225,16 @@ function pngSize(png: Uint8Array): { width: number; height: number } | undefined
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 function htmlToText(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -21,11 +21,16 @@ export function checkGradKeys(owner: string, params: ParamSet, grads: ParamSet):
     const g = grads[name];
     if (g === undefined) throw new Error(`${owner}: no gradient for parameter "${name}"`);
     if (g.data.length !== params[name].data.length) {
-      throw new RangeError(`${owner}: gradient "${name}" has shape [${g.shape.join(", ")}], parameter has [${params[name].shape.join(", ")}]`);
+      throw new RangeError(
+        `${owner}: gradient "${name}" has shape [${g.shape.join(", ")}], parameter has [${params[name].shape.join(", ")}]`,
+      );
     }
   }
   for (const name of Object.keys(grads)) {
-    if (!(name in params)) throw new Error(`${owner}: gradient "${name}" matches no parameter (parameters: ${Object.keys(params).join(", ")})`);
+    if (!(name in params))
+      throw new Error(
+        `${owner}: gradient "${name}" matches no parameter (parameters: ${Object.keys(params).join(", ")})`,
+      );
   }
 }
 

@@ -37,9 +37,13 @@ export class RmsProp implements Optimizer {
     checkGradKeys("RmsProp", params, grads);
     // Constants in locals: lab 001 steps once per chunk over up to 40k weights (6 × 60 units), and
     // V8 reloaded the fields on every element (a third of the loop's time); same arithmetic, same bits.
-    const alpha = this.alpha, beta = 1 - this.alpha, lr = this.lr, eps = this.eps;
+    const alpha = this.alpha,
+      beta = 1 - this.alpha,
+      lr = this.lr,
+      eps = this.eps;
     for (const [name, p] of Object.entries(params)) {
-      const w = p.data, g = grads[name].data;
+      const w = p.data,
+        g = grads[name].data;
       const s = (this.square[name] ??= new Float64Array(w.length));
       for (let i = 0; i < w.length; i++) {
         const gi = g[i];

@@ -37,7 +37,8 @@ export class Sgd implements Optimizer {
   step(params: ParamSet, grads: ParamSet): void {
     checkGradKeys("Sgd", params, grads);
     for (const [name, p] of Object.entries(params)) {
-      const w = p.data, g = grads[name].data;
+      const w = p.data,
+        g = grads[name].data;
       const v = (this.velocity[name] ??= new Float64Array(w.length));
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] + this.weightDecay * w[i];

@@ -10,16 +10,22 @@
  * outside the plot clears). The static SVG/PNG fallback draws the same chart, nothing hovered.
  * Introduced in lab 003; interactions in issue 13.
  */
-import type { TopLevelSpec } from 'vega-lite';
-import type { Axis } from 'vega-lite/build/src/axis';
-import type { Scale } from 'vega-lite/build/src/scale';
-import { resolveColor, TAB10 } from './colors';
+import type { TopLevelSpec } from "vega-lite";
+import type { Axis } from "vega-lite/build/src/axis";
+import type { Scale } from "vega-lite/build/src/scale";
+import { resolveColor, TAB10 } from "./colors";
 import {
-  describe, expectFinite, expectNumberList, expectOneOf, expectPair, expectPositive, NumberList,
-  rejectUnknownOptions, roundSignificant,
-} from '../options';
+  describe,
+  expectNumberList,
+  expectOneOf,
+  expectPair,
+  expectPositive,
+  NumberList,
+  rejectUnknownOptions,
+  roundSignificant,
+} from "../options";
 
-export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 export interface LineSeries {
   /** Legend label; unique within a chart. */
@@ -39,7 +45,7 @@ export interface LineChartOptions {
   xTitle?: string;
   yTitle?: string;
   /** 'symlog' is linear near 0 and logarithmic beyond ±1 (matplotlib's yscale('symlog')). */
-  yScale?: 'linear' | 'log' | 'symlog';
+  yScale?: "linear" | "log" | "symlog";
   /** Plot area in pixels (legend and axes come on top). Default 400. */
   width?: number;
   /** Default 250. */
@@ -66,10 +72,23 @@ export interface LineChartOptions {
 }
 
 const LINE_OPTIONS = [
-  'series', 'title', 'xTitle', 'yTitle', 'yScale', 'width', 'height', 'xDomain', 'yDomain',
-  'colors', 'yTicks', 'xTicks', 'legendTitle', 'strokeWidth', 'interactive',
+  "series",
+  "title",
+  "xTitle",
+  "yTitle",
+  "yScale",
+  "width",
+  "height",
+  "xDomain",
+  "yDomain",
+  "colors",
+  "yTicks",
+  "xTicks",
+  "legendTitle",
+  "strokeWidth",
+  "interactive",
 ] as const;
-const SERIES_KEYS = ['name', 'values', 'x', 'color'] as const;
+const SERIES_KEYS = ["name", "values", "x", "color"] as const;
 
 /**
  * One line per series, with a legend, a hover tooltip and legend-click highlight; pure, returns a
@@ -77,17 +96,21 @@ const SERIES_KEYS = ['name', 'values', 'x', 'color'] as const;
  * colour are encoded once at the top and shared).
  */
 export function lineChart(options: LineChartOptions): TopLevelSpec {
-  const where = 'lineChart';
+  const where = "lineChart";
   rejectUnknownOptions(where, options, LINE_OPTIONS);
   if (options === undefined) throw new TypeError(`${where}: pass {series: [{name, values}]}`);
   const series = options.series;
   if (!Array.isArray(series) || series.length === 0) {
     throw new TypeError(`${where}: series must be a non-empty array of {name, values}, got ${describe(series)}`);
   }
-  const yScale = options.yScale === undefined ? 'linear' : expectOneOf(where, 'yScale', options.yScale, ['linear', 'log', 'symlog'] as const);
-  const width = options.width === undefined ? 400 : expectPositive(where, 'width', options.width);
-  const height = options.height === undefined ? 250 : expectPositive(where, 'height', options.height);
-  const strokeWidth = options.strokeWidth === undefined ? 1.5 : expectPositive(where, 'strokeWidth', options.strokeWidth);
+  const yScale =
+    options.yScale === undefined
+      ? "linear"
+      : expectOneOf(where, "yScale", options.yScale, ["linear", "log", "symlog"] as const);
+  const width = options.width === undefined ? 400 : expectPositive(where, "width", options.width);
+  const height = options.height === undefined ? 250 : expectPositive(where, "height", options.height);
+  const strokeWidth =
+    options.strokeWidth === undefined ? 1.5 : expectPositive(where, "strokeWidth", options.strokeWidth);
 
   const names: string[] = [];
   const rows: { series: string; x: number | null; y: number | null }[] = [];
@@ -96,44 +119,53 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
   series.forEach((s, i) => {
     const at = `series[${i}]`;
     rejectUnknownOptions(`${where}: ${at}`, s, SERIES_KEYS);
-    if (typeof s?.name !== 'string') throw new TypeError(`${where}: ${at}.name must be a string, got ${describe(s?.name)}`);
-    if (names.includes(s.name)) throw new Error(`${where}: two series are named "${s.name}"; names label the legend and must be unique`);
+    if (typeof s?.name !== "string")
+      throw new TypeError(`${where}: ${at}.name must be a string, got ${describe(s?.name)}`);
+    if (names.includes(s.name))
+      throw new Error(`${where}: two series are named "${s.name}"; names label the legend and must be unique`);
     names.push(s.name);
     const values = expectNumberList(where, `${at}.values`, s.values, 0);
     const xs = s.x === undefined ? undefined : expectNumberList(where, `${at}.x`, s.x, 0);
     if (xs !== undefined && xs.length !== values.length) {
-      throw new RangeError(`${where}: ${at}.x has ${xs.length} values but ${at}.values has ${values.length}; give one x per value`);
+      throw new RangeError(
+        `${where}: ${at}.x has ${xs.length} values but ${at}.values has ${values.length}; give one x per value`,
+      );
     }
     for (let k = 0; k < values.length; k++) {
       // A log axis cannot place y <= 0: leave a gap there rather than a line to -infinity.
       const raw = values[k];
-      const y = yScale === 'log' && raw <= 0 ? null : roundSignificant(raw);
-      if (y !== null) { yMin = Math.min(yMin, y); yMax = Math.max(yMax, y); }
+      const y = yScale === "log" && raw <= 0 ? null : roundSignificant(raw);
+      if (y !== null) {
+        yMin = Math.min(yMin, y);
+        yMax = Math.max(yMax, y);
+      }
       rows.push({ series: s.name, x: roundSignificant(xs === undefined ? k : xs[k]), y });
     }
   });
 
   const colors = options.colors ?? {};
-  if (typeof colors !== 'object' || colors === null) throw new TypeError(`${where}: colors must be {seriesName: colour}, got ${describe(colors)}`);
+  if (typeof colors !== "object" || colors === null)
+    throw new TypeError(`${where}: colors must be {seriesName: colour}, got ${describe(colors)}`);
   for (const key of Object.keys(colors)) {
-    if (!names.includes(key)) throw new Error(`${where}: colors has "${key}" but no series has that name (series: ${names.join(', ')})`);
+    if (!names.includes(key))
+      throw new Error(`${where}: colors has "${key}" but no series has that name (series: ${names.join(", ")})`);
   }
   let cycle = 0;
   const range = series.map((s) => resolveColor(s.color ?? colors[s.name] ?? TAB10[cycle++ % TAB10.length]));
 
   const xScale: Scale = { zero: false, nice: false };
   if (options.xDomain !== undefined) {
-    const [from, to] = expectPair(where, 'xDomain', options.xDomain);
+    const [from, to] = expectPair(where, "xDomain", options.xDomain);
     if (from === to) throw new RangeError(`${where}: xDomain [${from}, ${to}] is empty; give two different ends`);
     xScale.domain = from < to ? [from, to] : [to, from];
     if (from > to) xScale.reverse = true; // matplotlib's xlim(0, -n): 0 on the left
   }
   // Log scales have no zero; Vega-Lite warns (on stderr, every chart) when told not to include it.
-  const yScaleSpec: Scale = yScale === 'log' ? { type: yScale } : { type: yScale, zero: false };
-  if (yScale === 'symlog') yScaleSpec.constant = 1;
+  const yScaleSpec: Scale = yScale === "log" ? { type: yScale } : { type: yScale, zero: false };
+  if (yScale === "symlog") yScaleSpec.constant = 1;
   let yDomain: [number, number] | undefined;
   if (options.yDomain !== undefined) {
-    const [from, to] = expectPair(where, 'yDomain', options.yDomain);
+    const [from, to] = expectPair(where, "yDomain", options.yDomain);
     if (from === to) throw new RangeError(`${where}: yDomain [${from}, ${to}] is empty; give two different ends`);
     yDomain = from < to ? [from, to] : [to, from];
     yScaleSpec.domain = yDomain;
@@ -141,7 +173,7 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
     if (from > to) yScaleSpec.reverse = true;
   }
 
-  if (yDomain === undefined && yScale !== 'linear' && yMin <= yMax) {
+  if (yDomain === undefined && yScale !== "linear" && yMin <= yMax) {
     // Vega-Lite's "nice" rounds a log/symlog domain out to whole decades, which can leave most of
     // the plot empty; pad the data by 5 % in the scale's own space instead, like matplotlib.
     yDomain = paddedDomain(yMin, yMax, yScale);
@@ -151,37 +183,47 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
 
   const xAxis: Axis = { grid: false };
   if (options.xTicks !== undefined) {
-    const ticks = Array.from(expectNumberList(where, 'xTicks', options.xTicks));
+    const ticks = Array.from(expectNumberList(where, "xTicks", options.xTicks));
     xAxis.values = ticks;
-    if (ticks.every(Number.isInteger)) xAxis.format = 'd';
+    if (ticks.every(Number.isInteger)) xAxis.format = "d";
   }
   const yAxis: Axis = { grid: false };
   if (options.yTicks !== undefined) {
     // Vega draws explicit ticks even outside the domain (past the plot edge); keep those inside.
     const [lo, hi] = yDomain ?? [yMin, yMax];
-    const ticks = Array.from(expectNumberList(where, 'yTicks', options.yTicks)).filter((t) => t >= lo && t <= hi);
+    const ticks = Array.from(expectNumberList(where, "yTicks", options.yTicks)).filter((t) => t >= lo && t <= hi);
     yAxis.values = ticks;
-    if (yScale !== 'linear') yAxis.labelExpr = powerOfTenLabelExpr(ticks, 'superscript');
+    if (yScale !== "linear") yAxis.labelExpr = powerOfTenLabelExpr(ticks, "superscript");
   }
 
   const showLegend = names.length > 1 || options.legendTitle !== undefined;
   const encoding = {
-    x: { field: 'x', type: 'quantitative', title: options.xTitle ?? null, scale: xScale, axis: xAxis },
-    y: { field: 'y', type: 'quantitative', title: options.yTitle ?? null, scale: yScaleSpec, axis: yAxis },
+    x: { field: "x", type: "quantitative", title: options.xTitle ?? null, scale: xScale, axis: xAxis },
+    y: { field: "y", type: "quantitative", title: options.yTitle ?? null, scale: yScaleSpec, axis: yAxis },
     color: {
-      field: 'series',
-      type: 'nominal',
+      field: "series",
+      type: "nominal",
       sort: names,
       scale: { domain: names, range },
       // labelLimit: Vega's default 160 px cut long run names ("ReLU RNN (6 layers × 60 units)").
-      legend: showLegend ? { title: options.legendTitle ?? null, symbolType: 'stroke', labelLimit: 400 } : null,
+      legend: showLegend ? { title: options.legendTitle ?? null, symbolType: "stroke", labelLimit: 400 } : null,
     },
   };
-  const line = { type: 'line', strokeWidth, clip: true } as const;
-  const top = { $schema: VEGA_LITE_SCHEMA, ...titleProperty(where, options.title), width, height, data: { values: rows } };
+  const line = { type: "line", strokeWidth, clip: true } as const;
+  const top = {
+    $schema: VEGA_LITE_SCHEMA,
+    ...titleProperty(where, options.title),
+    width,
+    height,
+    data: { values: rows },
+  };
   if (options.interactive === false) return { ...top, mark: line, encoding } as unknown as TopLevelSpec;
   const layers = interactionLayers(names, options.xTitle, showLegend, new Set(rows.map((r) => r.x)).size);
-  return { ...top, encoding, layer: [{ mark: line, ...layers.line }, layers.hoverRule, layers.hoverPoints] } as unknown as TopLevelSpec;
+  return {
+    ...top,
+    encoding,
+    layer: [{ mark: line, ...layers.line }, layers.hoverRule, layers.hoverPoints],
+  } as unknown as TopLevelSpec;
 }
 
 /** At most this many x positions carry a hover rule (each costs an invisible rule and a voronoi cell in the static SVG). */
@@ -194,44 +236,60 @@ const MAX_HOVER_POSITIONS = 100;
  * own (Vega-Lite merges selections of the same name across a composition). Over more than
  * MAX_HOVER_POSITIONS distinct x, every n-th x carries the rule (its tooltip still gives exact values).
  */
-function interactionLayers(names: readonly string[], xTitle: string | undefined, legend: boolean, xCount: number): {
+function interactionLayers(
+  names: readonly string[],
+  xTitle: string | undefined,
+  legend: boolean,
+  xCount: number,
+): {
   line: Record<string, unknown>;
   hoverRule: Record<string, unknown>;
   hoverPoints: Record<string, unknown>;
 } {
   const id = nameHash(names);
-  const pick = `pick_${id}`, hover = `hover_${id}`;
+  const pick = `pick_${id}`,
+    hover = `hover_${id}`;
   // One row per x with a column per series ("0", "1", … by the series' order: any name is safe).
   const every = Math.ceil(xCount / MAX_HOVER_POSITIONS);
   const wide: Record<string, unknown>[] = [
-    { calculate: `indexof(${JSON.stringify(names)}, datum.series)`, as: 'series_index' },
-    { pivot: 'series_index', value: 'y', groupby: ['x'] },
+    { calculate: `indexof(${JSON.stringify(names)}, datum.series)`, as: "series_index" },
+    { pivot: "series_index", value: "y", groupby: ["x"] },
   ];
   if (every > 1) {
-    wide.push({ window: [{ op: 'row_number', as: 'x_index' }], sort: [{ field: 'x' }] });
+    wide.push({ window: [{ op: "row_number", as: "x_index" }], sort: [{ field: "x" }] });
     wide.push({ filter: `(datum.x_index - 1) % ${every} === 0` });
   }
   const tooltip = [
-    { field: 'x', type: 'quantitative', title: xTitle ?? 'x', format: '.6~g' },
-    ...names.map((name, i) => ({ field: String(i), type: 'quantitative', title: name, format: '.4~g' })),
+    { field: "x", type: "quantitative", title: xTitle ?? "x", format: ".6~g" },
+    ...names.map((name, i) => ({ field: String(i), type: "quantitative", title: name, format: ".4~g" })),
   ];
   return {
     line: legend
       ? {
-          params: [{ name: pick, select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
+          params: [{ name: pick, select: { type: "point", fields: ["series"] }, bind: "legend" }],
           encoding: { opacity: { condition: { param: pick, value: 1 }, value: 0.15 } },
         }
       : {},
     // Invisible until hovered: the nearest x (Vega-Lite's voronoi over these rules) shows its rule.
     hoverRule: {
       transform: wide,
-      mark: { type: 'rule', color: '#888888', strokeWidth: 1, clip: true, aria: false },
-      params: [{ name: hover, select: { type: 'point', fields: ['x'], nearest: true, on: 'pointerover', clear: 'pointerout' } }],
-      encoding: { y: null, color: null, opacity: { condition: { param: hover, value: 0.7, empty: false }, value: 0 }, tooltip },
+      mark: { type: "rule", color: "#888888", strokeWidth: 1, clip: true, aria: false },
+      params: [
+        {
+          name: hover,
+          select: { type: "point", fields: ["x"], nearest: true, on: "pointerover", clear: "pointerout" },
+        },
+      ],
+      encoding: {
+        y: null,
+        color: null,
+        opacity: { condition: { param: hover, value: 0.7, empty: false }, value: 0 },
+        tooltip,
+      },
     },
     hoverPoints: {
       transform: [{ filter: { param: hover, empty: false } }],
-      mark: { type: 'point', filled: true, size: 36, clip: true, aria: false },
+      mark: { type: "point", filled: true, size: 36, clip: true, aria: false },
     },
   };
 }
@@ -244,10 +302,10 @@ function nameHash(names: readonly string[]): string {
 }
 
 /** [lo, hi] widened by 5 % of the span on each side, measured after the scale's transform. */
-function paddedDomain(lo: number, hi: number, scale: 'log' | 'symlog'): [number, number] {
+function paddedDomain(lo: number, hi: number, scale: "log" | "symlog"): [number, number] {
   // symlog with constant 1, as Vega's: sign(v)·log1p(|v|).
-  const fwd = scale === 'log' ? Math.log10 : (v: number) => Math.sign(v) * Math.log1p(Math.abs(v));
-  const inv = scale === 'log' ? (u: number) => 10 ** u : (u: number) => Math.sign(u) * Math.expm1(Math.abs(u));
+  const fwd = scale === "log" ? Math.log10 : (v: number) => Math.sign(v) * Math.log1p(Math.abs(v));
+  const inv = scale === "log" ? (u: number) => 10 ** u : (u: number) => Math.sign(u) * Math.expm1(Math.abs(u));
   const a = fwd(lo);
   const b = fwd(hi);
   const pad = a === b ? 0.5 : 0.05 * (b - a);
@@ -260,7 +318,7 @@ function paddedDomain(lo: number, hi: number, scale: 'log' | 'symlog'): [number,
  * '{:.0e}'), zero as 0, anything else with d3's '~g'. Built as a chain of comparisons because
  * Vega expressions have no string-mapping helper.
  */
-export function powerOfTenLabelExpr(ticks: readonly number[], style: 'superscript' | 'e'): string {
+export function powerOfTenLabelExpr(ticks: readonly number[], style: "superscript" | "e"): string {
   let expr = "format(datum.value, '~g')";
   for (const t of [...ticks].reverse()) {
     const label = powerOfTenLabel(t, style);
@@ -270,26 +328,43 @@ export function powerOfTenLabelExpr(ticks: readonly number[], style: 'superscrip
 }
 
 const SUPERSCRIPT: Record<string, string> = {
-  '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻',
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
+  "-": "⁻",
 };
 
 /** The label of one tick, or undefined when it is not 0 or ±10ⁿ. */
-export function powerOfTenLabel(value: number, style: 'superscript' | 'e'): string | undefined {
-  if (value === 0) return '0';
+export function powerOfTenLabel(value: number, style: "superscript" | "e"): string | undefined {
+  if (value === 0) return "0";
   const exponent = Math.round(Math.log10(Math.abs(value)));
   if (Math.abs(Math.abs(value) / 10 ** exponent - 1) > 1e-9) return undefined;
-  const sign = value < 0 ? '−' : '';
-  if (style === 'superscript') {
-    return `${sign}10${String(exponent).split('').map((ch) => SUPERSCRIPT[ch]).join('')}`;
+  const sign = value < 0 ? "−" : "";
+  if (style === "superscript") {
+    return `${sign}10${String(exponent)
+      .split("")
+      .map((ch) => SUPERSCRIPT[ch])
+      .join("")}`;
   }
   const e = Math.abs(exponent);
-  return `${value < 0 ? '-' : ''}1e${exponent < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
+  return `${value < 0 ? "-" : ""}1e${exponent < 0 ? "-" : "+"}${e < 10 ? "0" : ""}${e}`;
 }
 
 /** `title` as Vega-Lite wants it; several lines stay an array (Vega draws one line each). */
-export function titleProperty(where: string, title: unknown): { title?: { text: string | string[]; anchor: 'middle' } } {
+export function titleProperty(
+  where: string,
+  title: unknown,
+): { title?: { text: string | string[]; anchor: "middle" } } {
   if (title === undefined) return {};
-  if (typeof title === 'string') return { title: { text: title, anchor: 'middle' } };
-  if (Array.isArray(title) && title.every((t) => typeof t === 'string')) return { title: { text: [...title], anchor: 'middle' } };
+  if (typeof title === "string") return { title: { text: title, anchor: "middle" } };
+  if (Array.isArray(title) && title.every((t) => typeof t === "string"))
+    return { title: { text: [...title], anchor: "middle" } };
   throw new TypeError(`${where}: title must be a string or an array of lines, got ${describe(title)}`);
 }

@@ -23,7 +23,6 @@ type Json = Record<string, unknown>;
 /** The epoch parameter's name in the explorer's expressions. */
 const EPOCH = "epoch";
 
-
 function checkEpoch(where: string, run: SsnnRun, epoch: number): void {
   if (!Number.isInteger(epoch) || epoch < 0 || epoch >= run.epochs) {
     throw new RangeError(

@@ -14,21 +14,21 @@
  * `saveAnimation` does it all and writes the file. Used by notebook 000 (results/experiment-1/*.gif);
  * any lab can use it. Introduced in lab 000.
  */
-import * as vega from 'vega';
-import type { TopLevelSpec } from 'vega-lite';
-import { describe, rejectUnknownOptions } from '../options';
-import { saveBytes } from './files';
-import { createProgressSink, type ProgressFactory } from '../progress-sink';
-import { encodeGif } from './gif';
-import { type RgbaImage, svgToRgba } from './png';
-import { compileSpec, renderSvg } from './svg';
+import * as vega from "vega";
+import type { TopLevelSpec } from "vega-lite";
+import { describe, rejectUnknownOptions } from "../options";
+import { saveBytes } from "./files";
+import { createProgressSink, type ProgressFactory } from "../progress-sink";
+import { encodeGif } from "./gif";
+import { type RgbaImage, svgToRgba } from "./png";
+import { compileSpec, renderSvg } from "./svg";
 
 /** Prefixes of the names given to a frame's data sets and titles in the shared template. */
-const DATA_PREFIX = 'frame_data_';
-const TITLE_PREFIX = 'frame_title_';
+const DATA_PREFIX = "frame_data_";
+const TITLE_PREFIX = "frame_title_";
 
 /** Keys that make an object a (unit or composed) view, whose `title` is a title block. */
-const VIEW_KEYS = ['mark', 'layer', 'hconcat', 'vconcat', 'concat', 'facet', 'repeat'];
+const VIEW_KEYS = ["mark", "layer", "hconcat", "vconcat", "concat", "facet", "repeat"];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type TitleText = string | string[];
@@ -45,7 +45,7 @@ export interface FrameTemplate {
 }
 
 function isTitleText(v: unknown): v is TitleText {
-  return typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string'));
+  return typeof v === "string" || (Array.isArray(v) && v.every((s) => typeof s === "string"));
 }
 
 /**
@@ -53,26 +53,39 @@ function isTitleText(v: unknown): v is TitleText {
  * texts) and the rest (the template).
  */
 export function frameTemplate(spec: TopLevelSpec): FrameTemplate {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
     throw new TypeError(`frameTemplate: expected a Vega-Lite spec object, got ${describe(spec)}`);
   }
   const datasets: object[][] = [];
   const titles: TitleText[] = [];
   const walk = (node: Json): Json => {
     if (Array.isArray(node)) return node.map(walk);
-    if (node === null || typeof node !== 'object') return node;
+    if (node === null || typeof node !== "object") return node;
     // Only a view's own title becomes a signal: axis, legend and encoding titles do not take expressions.
     const isView = VIEW_KEYS.some((k) => k in node);
     const out: { [key: string]: Json } = {};
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'data' && value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(value.values)) {
+      if (
+        key === "data" &&
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Array.isArray(value.values)
+      ) {
         const { values, ...rest } = value;
         out[key] = { ...rest, name: `${DATA_PREFIX}${datasets.length}` };
         datasets.push(values as object[]);
-      } else if (isView && key === 'title' && isTitleText(value)) {
+      } else if (isView && key === "title" && isTitleText(value)) {
         out[key] = { text: { expr: `${TITLE_PREFIX}${titles.length}` } };
         titles.push(value);
-      } else if (isView && key === 'title' && value !== null && typeof value === 'object' && !Array.isArray(value) && isTitleText(value.text)) {
+      } else if (
+        isView &&
+        key === "title" &&
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        isTitleText(value.text)
+      ) {
         out[key] = { ...value, text: { expr: `${TITLE_PREFIX}${titles.length}` } };
         titles.push(value.text);
       } else {
@@ -85,7 +98,10 @@ export function frameTemplate(spec: TopLevelSpec): FrameTemplate {
   // The key leaves out the titles' current values: they are set per frame.
   const key = JSON.stringify(layout);
   const params = Array.isArray(layout.params) ? layout.params : [];
-  const template = { ...layout, params: [...params, ...titles.map((text, j) => ({ name: `${TITLE_PREFIX}${j}`, value: text }))] };
+  const template = {
+    ...layout,
+    params: [...params, ...titles.map((text, j) => ({ name: `${TITLE_PREFIX}${j}`, value: text }))],
+  };
   return { template: template as unknown as TopLevelSpec, key, datasets, titles };
 }
 
@@ -99,7 +115,7 @@ export class FrameRenderer {
   private readonly warn: boolean;
 
   constructor(options: { warn?: boolean } = {}) {
-    rejectUnknownOptions('FrameRenderer', options, ['warn']);
+    rejectUnknownOptions("FrameRenderer", options, ["warn"]);
     this.warn = options.warn !== false;
   }
 
@@ -117,7 +133,12 @@ export class FrameRenderer {
     }
     if (view === null) return renderSvg(spec, { warn: false });
     // Fresh row objects: Vega tags the rows it ingests, and the caller's specs should stay as they were.
-    frame.datasets.forEach((rows, k) => view.data(`${DATA_PREFIX}${k}`, rows.map((r) => ({ ...r }))));
+    frame.datasets.forEach((rows, k) =>
+      view.data(
+        `${DATA_PREFIX}${k}`,
+        rows.map((r) => ({ ...r })),
+      ),
+    );
     frame.titles.forEach((text, j) => view.signal(`${TITLE_PREFIX}${j}`, text));
     await view.runAsync();
     return view.toSVG();
@@ -131,7 +152,7 @@ export class FrameRenderer {
   private compile(frame: FrameTemplate): vega.View | null {
     let compiled: ReturnType<typeof compileSpec>;
     try {
-      compiled = compileSpec(frame.template, 'animateFrames');
+      compiled = compileSpec(frame.template, "animateFrames");
     } catch {
       return null; // a spec the template cannot express (its own errors show when it renders alone)
     }
@@ -139,8 +160,8 @@ export class FrameRenderer {
     if (this.warn) for (const w of warnings) console.warn(`animateFrames: Vega-Lite warning (once per layout): ${w}`);
     // Rows given through view.data() are not parsed by Vega. Vega-Lite moves parsing into formulas
     // for named data, but should a data set still ask Vega to parse it, render its frames one by one.
-    if ((vgSpec.data ?? []).some((d) => d.name.startsWith(DATA_PREFIX) && 'format' in d)) return null;
-    return new vega.View(vega.parse(vgSpec), { renderer: 'none', logLevel: vega.Error });
+    if ((vgSpec.data ?? []).some((d) => d.name.startsWith(DATA_PREFIX) && "format" in d)) return null;
+    return new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
   }
 }
 
@@ -186,26 +207,37 @@ export interface Animation {
   timing: AnimationTiming;
 }
 
-const OPTIONS = ['delayMs', 'loop', 'width', 'scale', 'warn', 'onFrame', 'pad', 'progress'];
+const OPTIONS = ["delayMs", "loop", "width", "scale", "warn", "onFrame", "pad", "progress"];
 
 /** Renders every spec (one frame each, same size) and encodes them as one GIF with one palette. */
 export async function animateFrames(specs: readonly TopLevelSpec[], options: AnimateFramesOptions): Promise<Animation> {
-  return animate('animateFrames', specs, options);
+  return animate("animateFrames", specs, options);
 }
 
 /** The GIF's bytes only: `animateFrames` without the timing. */
 export async function animateSpecs(specs: readonly TopLevelSpec[], options: AnimateFramesOptions): Promise<Uint8Array> {
-  return (await animate('animateSpecs', specs, options)).bytes;
+  return (await animate("animateSpecs", specs, options)).bytes;
 }
 
-async function animate(where: string, specs: readonly TopLevelSpec[], options: AnimateFramesOptions): Promise<Animation> {
+async function animate(
+  where: string,
+  specs: readonly TopLevelSpec[],
+  options: AnimateFramesOptions,
+): Promise<Animation> {
   rejectUnknownOptions(where, options, OPTIONS);
-  if (!Array.isArray(specs) || specs.length === 0) throw new TypeError(`${where}: specs must be a non-empty array of Vega-Lite specs, got ${describe(specs)}`);
+  if (!Array.isArray(specs) || specs.length === 0)
+    throw new TypeError(`${where}: specs must be a non-empty array of Vega-Lite specs, got ${describe(specs)}`);
   const fit = options.width !== undefined ? { width: options.width } : { scale: options.scale ?? 1 };
   const renderer = new FrameRenderer({ warn: options.warn !== false });
-  const progress = createProgressSink(options.progress, `GIF, ${specs.length} frames (render, then encode)`, 2 * specs.length);
+  const progress = createProgressSink(
+    options.progress,
+    `GIF, ${specs.length} frames (render, then encode)`,
+    2 * specs.length,
+  );
   const images: RgbaImage[] = [];
-  let svgMs = 0, rasterMs = 0, layouts = 0;
+  let svgMs = 0,
+    rasterMs = 0,
+    layouts: number;
   try {
     for (let i = 0; i < specs.length; i++) {
       let t = performance.now();
@@ -248,8 +280,10 @@ async function animate(where: string, specs: readonly TopLevelSpec[], options: A
 /** "200 frames: SVG 2 ms + raster 18 ms + encode 4 ms per frame (1 layout)". */
 export function formatAnimationTiming(timing: AnimationTiming): string {
   const per = (ms: number) => `${(ms / timing.frames).toFixed(1)} ms`;
-  return `${timing.frames} frames: SVG ${per(timing.svgMs)} + raster ${per(timing.rasterMs)} + encode ${per(timing.encodeMs)} per frame ` +
-    `(${timing.layouts} layout${timing.layouts === 1 ? '' : 's'}), ${((timing.svgMs + timing.rasterMs + timing.encodeMs) / 1000).toFixed(2)} s in all`;
+  return (
+    `${timing.frames} frames: SVG ${per(timing.svgMs)} + raster ${per(timing.rasterMs)} + encode ${per(timing.encodeMs)} per frame ` +
+    `(${timing.layouts} layout${timing.layouts === 1 ? "" : "s"}), ${((timing.svgMs + timing.rasterMs + timing.encodeMs) / 1000).toFixed(2)} s in all`
+  );
 }
 
 function padFrames(frames: readonly RgbaImage[]): RgbaImage[] {
@@ -276,10 +310,14 @@ export interface SavedAnimation extends Animation {
 }
 
 /** `animateFrames`, then the GIF written to `file`; returns the animation and a one-line summary. */
-export async function saveAnimation(specs: readonly TopLevelSpec[], options: SaveAnimationOptions): Promise<SavedAnimation> {
+export async function saveAnimation(
+  specs: readonly TopLevelSpec[],
+  options: SaveAnimationOptions,
+): Promise<SavedAnimation> {
   const { file, ...animateOptions } = options ?? ({} as SaveAnimationOptions);
-  if (typeof file !== 'string' || file === '') throw new TypeError(`saveAnimation: pass {file: 'path/to/name.gif', delayMs}, got file ${describe(file)}`);
-  const animation = await animate('saveAnimation', specs, animateOptions);
+  if (typeof file !== "string" || file === "")
+    throw new TypeError(`saveAnimation: pass {file: 'path/to/name.gif', delayMs}, got file ${describe(file)}`);
+  const animation = await animate("saveAnimation", specs, animateOptions);
   saveBytes(file, animation.bytes);
   const summary = `${file}: ${animation.width}×${animation.height}, ${(animation.bytes.length / 1024).toFixed(0)} KB; ${formatAnimationTiming(animation.timing)}`;
   return { ...animation, file, summary };

@@ -7,9 +7,9 @@
  * colours in every frame, and quantising each frame separately costs ~20× more (FACTS.md) while
  * making colours flicker between frames. Pixel → palette index lookups are cached across frames.
  */
-import { GIFEncoder, nearestColorIndex, quantize, Palette } from 'gifenc';
-import { describe, rejectUnknownOptions } from '../options';
-import type { RgbaImage } from './png';
+import { GIFEncoder, nearestColorIndex, quantize, Palette } from "gifenc";
+import { describe, rejectUnknownOptions } from "../options";
+import type { RgbaImage } from "./png";
 
 export interface EncodeGifOptions {
   /** Time each frame stays on screen, in milliseconds (GIF stores hundredths of a second). */
@@ -29,24 +29,41 @@ const PALETTE_SAMPLE_PIXELS = 1 << 20;
 
 /** Encodes same-sized RGBA frames as an animated GIF with one global palette. */
 export function encodeGif(frames: readonly RgbaImage[], options: EncodeGifOptions): Uint8Array {
-  const where = 'encodeGif';
-  rejectUnknownOptions(where, options, ['delayMs', 'loop', 'colors', 'onFrame']);
-  if (options === undefined || typeof options.delayMs !== 'number' || !(options.delayMs >= 0) || !Number.isFinite(options.delayMs)) {
-    throw new TypeError(`${where}: delayMs must be a number of milliseconds >= 0 (e.g. {delayMs: 200}), got ${describe(options?.delayMs)}`);
+  const where = "encodeGif";
+  rejectUnknownOptions(where, options, ["delayMs", "loop", "colors", "onFrame"]);
+  if (
+    options === undefined ||
+    typeof options.delayMs !== "number" ||
+    !(options.delayMs >= 0) ||
+    !Number.isFinite(options.delayMs)
+  ) {
+    throw new TypeError(
+      `${where}: delayMs must be a number of milliseconds >= 0 (e.g. {delayMs: 200}), got ${describe(options?.delayMs)}`,
+    );
   }
   const colors = options.colors ?? 256;
-  if (!Number.isInteger(colors) || colors < 2 || colors > 256) throw new RangeError(`${where}: colors must be an integer from 2 to 256, got ${describe(colors)}`);
-  if (!Array.isArray(frames) || frames.length === 0) throw new TypeError(`${where}: frames must be a non-empty array of {width, height, data}, got ${describe(frames)}`);
+  if (!Number.isInteger(colors) || colors < 2 || colors > 256)
+    throw new RangeError(`${where}: colors must be an integer from 2 to 256, got ${describe(colors)}`);
+  if (!Array.isArray(frames) || frames.length === 0)
+    throw new TypeError(`${where}: frames must be a non-empty array of {width, height, data}, got ${describe(frames)}`);
   const { width, height } = frames[0];
   frames.forEach((f, i) => {
-    if (f === null || typeof f !== 'object' || !(f.data instanceof Uint8Array || (f.data as unknown) instanceof Uint8ClampedArray)) {
+    if (
+      f === null ||
+      typeof f !== "object" ||
+      !(f.data instanceof Uint8Array || (f.data as unknown) instanceof Uint8ClampedArray)
+    ) {
       throw new TypeError(`${where}: frame ${i} must be {width, height, data: Uint8Array of RGBA}, got ${describe(f)}`);
     }
     if (f.width !== width || f.height !== height) {
-      throw new RangeError(`${where}: frame ${i} is ${f.width}×${f.height} but frame 0 is ${width}×${height}; all frames must have the same size (fix the chart's width/height and axis domains)`);
+      throw new RangeError(
+        `${where}: frame ${i} is ${f.width}×${f.height} but frame 0 is ${width}×${height}; all frames must have the same size (fix the chart's width/height and axis domains)`,
+      );
     }
     if (f.data.length !== width * height * 4) {
-      throw new RangeError(`${where}: frame ${i} has ${f.data.length} bytes; ${width}×${height} RGBA needs ${width * height * 4}`);
+      throw new RangeError(
+        `${where}: frame ${i} has ${f.data.length} bytes; ${width}×${height} RGBA needs ${width * height * 4}`,
+      );
     }
   });
 
@@ -80,7 +97,10 @@ function globalPalette(frames: readonly RgbaImage[], colors: number): Palette {
     const d = frames[k].data;
     for (let p = 0; p < pixelsPerFrame; p += stride) {
       const q = p * 4;
-      sample[o++] = d[q]; sample[o++] = d[q + 1]; sample[o++] = d[q + 2]; sample[o++] = 255;
+      sample[o++] = d[q];
+      sample[o++] = d[q + 1];
+      sample[o++] = d[q + 2];
+      sample[o++] = 255;
     }
   }
   // A fresh, exactly sized buffer: gifenc views `.buffer` whole as 32-bit pixels.

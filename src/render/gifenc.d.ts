@@ -2,7 +2,7 @@
  * Types for gifenc 1.0.3 (the package ships none), limited to what src/render/gif.ts uses.
  * Palettes are arrays of [r, g, b] (or [r, g, b, a]) with 0–255 channels.
  */
-declare module 'gifenc' {
+declare module "gifenc" {
   export type Palette = number[][];
 
   export interface WriteFrameOptions {
@@ -32,10 +32,14 @@ declare module 'gifenc' {
   export function quantize(
     rgba: Uint8Array | Uint8ClampedArray,
     maxColors: number,
-    options?: { format?: 'rgb565' | 'rgb444' | 'rgba4444'; oneBitAlpha?: boolean | number; clearAlpha?: boolean },
+    options?: { format?: "rgb565" | "rgb444" | "rgba4444"; oneBitAlpha?: boolean | number; clearAlpha?: boolean },
   ): Palette;
 
-  export function applyPalette(rgba: Uint8Array | Uint8ClampedArray, palette: Palette, format?: 'rgb565' | 'rgb444' | 'rgba4444'): Uint8Array;
+  export function applyPalette(
+    rgba: Uint8Array | Uint8ClampedArray,
+    palette: Palette,
+    format?: "rgb565" | "rgb444" | "rgba4444",
+  ): Uint8Array;
 
   export function nearestColorIndex(palette: Palette, pixel: readonly number[]): number;
 }

@@ -4,10 +4,10 @@
  * Used by src/render/png.ts (PNG and RGBA frames), src/render/files.ts (.svg files) and
  * src/notebook/display.ts (the static fallback shipped beside each Vega-Lite output).
  */
-import { rejectUnknownOptions } from '../options';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
-import type { TopLevelSpec } from 'vega-lite';
+import { rejectUnknownOptions } from "../options";
+import * as vega from "vega";
+import * as vegaLite from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 
 /** Vega-Lite's compile warnings (e.g. a dropped encoding), kept to report them once. */
 class CollectingLogger {
@@ -20,10 +20,19 @@ class CollectingLogger {
     this.current = level;
     return this;
   }
-  error(...args: readonly unknown[]): this { throw new Error(args.map(String).join(' ')); }
-  warn(...args: readonly unknown[]): this { this.warnings.push(args.map(String).join(' ')); return this; }
-  info(): this { return this; }
-  debug(): this { return this; }
+  error(...args: readonly unknown[]): this {
+    throw new Error(args.map(String).join(" "));
+  }
+  warn(...args: readonly unknown[]): this {
+    this.warnings.push(args.map(String).join(" "));
+    return this;
+  }
+  info(): this {
+    return this;
+  }
+  debug(): this {
+    return this;
+  }
 }
 
 export interface CompiledSpec {
@@ -32,23 +41,40 @@ export interface CompiledSpec {
 }
 
 /** Vega-Lite → Vega; a spec Vega-Lite rejects throws one line naming the problem. */
-export function compileSpec(spec: TopLevelSpec, where = 'renderSvg'): CompiledSpec {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw new TypeError(`${where}: expected a Vega-Lite spec object (from lineChart, lossSurfaceChart, …), got ${spec === null ? 'null' : typeof spec}`);
+export function compileSpec(spec: TopLevelSpec, where = "renderSvg"): CompiledSpec {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new TypeError(
+      `${where}: expected a Vega-Lite spec object (from lineChart, lossSurfaceChart, …), got ${spec === null ? "null" : typeof spec}`,
+    );
   }
-  checkMarks(spec, 'spec', where);
+  checkMarks(spec, "spec", where);
   const logger = new CollectingLogger();
   try {
     const compiled = vegaLite.compile(spec, { logger });
     return { vega: compiled.spec as vega.Spec, warnings: logger.warnings };
   } catch (e) {
-    throw new Error(`${where}: Vega-Lite could not compile the spec: ${(e as Error).message}`);
+    throw new Error(`${where}: Vega-Lite could not compile the spec: ${(e as Error).message}`, { cause: e });
   }
 }
 
 const MARKS = [
-  'arc', 'area', 'bar', 'image', 'line', 'point', 'rect', 'rule', 'text', 'tick', 'trail', 'circle',
-  'square', 'geoshape', 'boxplot', 'errorband', 'errorbar',
+  "arc",
+  "area",
+  "bar",
+  "image",
+  "line",
+  "point",
+  "rect",
+  "rule",
+  "text",
+  "tick",
+  "trail",
+  "circle",
+  "square",
+  "geoshape",
+  "boxplot",
+  "errorband",
+  "errorbar",
 ];
 
 /**
@@ -56,20 +82,27 @@ const MARKS = [
  * mark and where it is instead (the most common hand-edit mistake in a spec).
  */
 function checkMarks(node: unknown, at: string, where: string): void {
-  if (node === null || typeof node !== 'object') return;
+  if (node === null || typeof node !== "object") return;
   const n = node as Record<string, unknown>;
-  if ('mark' in n) {
+  if ("mark" in n) {
     const mark = n.mark;
-    const type = typeof mark === 'string' ? mark : typeof mark === 'object' && mark !== null ? (mark as { type?: unknown }).type : undefined;
-    if (typeof type !== 'string' || !MARKS.includes(type)) {
-      throw new Error(`${where}: ${at}.mark has unknown type ${JSON.stringify(type)}; Vega-Lite marks are ${MARKS.join(', ')}`);
+    const type =
+      typeof mark === "string"
+        ? mark
+        : typeof mark === "object" && mark !== null
+          ? (mark as { type?: unknown }).type
+          : undefined;
+    if (typeof type !== "string" || !MARKS.includes(type)) {
+      throw new Error(
+        `${where}: ${at}.mark has unknown type ${JSON.stringify(type)}; Vega-Lite marks are ${MARKS.join(", ")}`,
+      );
     }
   }
-  for (const key of ['layer', 'hconcat', 'vconcat', 'concat']) {
+  for (const key of ["layer", "hconcat", "vconcat", "concat"]) {
     const children = n[key];
     if (Array.isArray(children)) children.forEach((c, i) => checkMarks(c, `${at}.${key}[${i}]`, where));
   }
-  if ('spec' in n) checkMarks(n.spec, `${at}.spec`, where);
+  if ("spec" in n) checkMarks(n.spec, `${at}.spec`, where);
 }
 
 export interface RenderSvgOptions {
@@ -79,15 +112,15 @@ export interface RenderSvgOptions {
 
 /** Renders a Vega-Lite spec to an SVG document (a string starting with `<svg`). */
 export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = {}): Promise<string> {
-  rejectUnknownOptions('renderSvg', options, ['warn']);
-  const { vega: vgSpec, warnings } = compileSpec(spec, 'renderSvg');
+  rejectUnknownOptions("renderSvg", options, ["warn"]);
+  const { vega: vgSpec, warnings } = compileSpec(spec, "renderSvg");
   if (options.warn !== false) for (const w of warnings) console.warn(`renderSvg: Vega-Lite warning: ${w}`);
   let view: vega.View | undefined;
   try {
-    view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logLevel: vega.Error });
+    view = new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
     return await view.toSVG();
   } catch (e) {
-    throw new Error(`renderSvg: Vega could not render the spec: ${(e as Error).message}`);
+    throw new Error(`renderSvg: Vega could not render the spec: ${(e as Error).message}`, { cause: e });
   } finally {
     // Releases the view's timers and listeners; renderer 'none' holds no DOM.
     view?.finalize();

@@ -65,8 +65,14 @@ async function renderOutput(data: Record<string, unknown>, metadata: Record<stri
   const renderer = registry.createRenderer(mimeType);
   Widget.attach(renderer, host);
   try {
-    await renderer.renderModel(registry.createModel({ data: data as never, metadata: metadata as never, trusted: false }));
-    const view = (renderer as unknown as { _result?: { view?: { width(): number; height(): number; scenegraph(): { root: SceneNode } } } })._result?.view;
+    await renderer.renderModel(
+      registry.createModel({ data: data as never, metadata: metadata as never, trusted: false }),
+    );
+    const view = (
+      renderer as unknown as {
+        _result?: { view?: { width(): number; height(): number; scenegraph(): { root: SceneNode } } };
+      }
+    )._result?.view;
     const box = renderer.node.getBoundingClientRect();
     report.width = box.width;
     report.height = box.height;

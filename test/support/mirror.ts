@@ -47,5 +47,7 @@ export function makeProjectMirror(prefix: string): ProjectMirror {
 /** The path as a reader of the test output wants it: relative to the project when inside it. */
 export function shown(file: string): string {
   const relative = path.relative(ROOT, file);
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : file;
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join("/")
+    : file;
 }

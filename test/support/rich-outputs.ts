@@ -28,7 +28,11 @@ export interface RichOutputReport {
 }
 
 const text = (value: unknown): string | undefined =>
-  typeof value === "string" ? value : Array.isArray(value) && value.every((v) => typeof v === "string") ? value.join("") : undefined;
+  typeof value === "string"
+    ? value
+    : Array.isArray(value) && value.every((v) => typeof v === "string")
+      ? value.join("")
+      : undefined;
 const nonEmpty = (value: unknown) => (text(value) ?? "").trim().length > 0;
 
 export function checkRichOutputs(nb: ExecutedNotebook): RichOutputReport {
@@ -55,16 +59,24 @@ export function checkRichOutputs(nb: ExecutedNotebook): RichOutputReport {
           }
         }
         if (!nonEmpty(data["image/png"])) {
-          report.problems.push(`${where}: a chart without a PNG beside its Vega-Lite spec, so an untrusted notebook shows no figure (has ${mimes})`);
+          report.problems.push(
+            `${where}: a chart without a PNG beside its Vega-Lite spec, so an untrusted notebook shows no figure (has ${mimes})`,
+          );
         }
-        if (!nonEmpty(data["text/plain"])) report.problems.push(`${where}: a chart without a text/plain description (has ${mimes})`);
+        if (!nonEmpty(data["text/plain"]))
+          report.problems.push(`${where}: a chart without a text/plain description (has ${mimes})`);
       } else if ("image/gif" in data || gifImg) {
         report.animations += 1;
-        if (!gifImg) report.problems.push(`${where}: a GIF without its HTML <img> (nbconvert drops image/gif; has ${mimes})`);
-        if ("image/gif" in data && gifImg) report.problems.push(`${where}: a GIF stored twice, as image/gif and as an <img> (has ${mimes})`);
-        if (!nonEmpty(data["text/plain"])) report.problems.push(`${where}: a GIF without a text/plain description (has ${mimes})`);
+        if (!gifImg)
+          report.problems.push(`${where}: a GIF without its HTML <img> (nbconvert drops image/gif; has ${mimes})`);
+        if ("image/gif" in data && gifImg)
+          report.problems.push(`${where}: a GIF stored twice, as image/gif and as an <img> (has ${mimes})`);
+        if (!nonEmpty(data["text/plain"]))
+          report.problems.push(`${where}: a GIF without a text/plain description (has ${mimes})`);
       } else if (hasStatic || "image/jpeg" in data) {
-        report.problems.push(`${where}: a bare image (${mimes}); show charts with lab.show(spec), animations with lab.showGif`);
+        report.problems.push(
+          `${where}: a bare image (${mimes}); show charts with lab.show(spec), animations with lab.showGif`,
+        );
       }
     });
   });
