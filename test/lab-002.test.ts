@@ -151,7 +151,9 @@ test("the heartbeat explorer: a dropdown over five test beats of each class, its
     spec.params[0].bind.options,
     Array.from({ length: beats }, (_, i) => i),
   );
-  assert.deepEqual(spec.usermeta, { embedOptions: { actions: false } });
+  assert.deepEqual(spec.usermeta, {
+    embedOptions: { actions: { export: true, source: false, compiled: false, editor: false } },
+  });
   assert.equal(spec.datasets.hidden.length, beats * 16);
   for (const { h } of spec.datasets.hidden) {
     const values = h.split(" ").map(Number); // h_1 … h_140 in thousandths
