@@ -137,9 +137,9 @@ test("gradientReachExplorer: a step-back slider and a model dropdown, embed opti
     bind: { input: "select", options: ["ReLU RNN (4 units)", "LSTM (16 units)"], name: "model " },
   });
   assert.equal(spec.data.values.length, 4 * T);
-  assert.equal(spec.hconcat.length, 2);
-  assert.deepEqual(spec.hconcat[0].transform, [{ filter: "datum.model === pickedModel" }]);
-  assert.deepEqual(spec.hconcat[1].transform, [{ filter: "datum.k === stepsBack" }]);
+  assert.equal(spec.vconcat.length, 2);
+  assert.deepEqual(spec.vconcat[0].transform, [{ filter: "datum.model === pickedModel" }]);
+  assert.deepEqual(spec.vconcat[1].transform, [{ filter: "datum.k === stepsBack" }]);
   assert.deepEqual(compileSpec(spec).warnings, []);
   assert.equal(gradientReachExplorer({ curves, k: 3, model: "LSTM (16 units)" }).params?.[0].value, 3);
 });

@@ -29,7 +29,7 @@ export interface GradientReachExplorerOptions {
   /** The model picked first (default the first curve's). */
   model?: string;
   title?: string | readonly string[];
-  /** Plot width of the left panel in pixels (default 330; the right one is 240). */
+  /** Plot width of the left panel in pixels (default 330; the right one below it is 330 too). */
   width?: number;
   /** Default 250. */
   height?: number;
@@ -173,7 +173,7 @@ export function gradientReachExplorer(options: GradientReachExplorerOptions): To
     ],
   };
   const right = {
-    width: 240,
+    width: 330,
     height,
     title: { text: { expr: "'Every model, ' + stepsBack + ' steps back'" }, fontSize: 12 },
     transform: [atK],
@@ -200,7 +200,8 @@ export function gradientReachExplorer(options: GradientReachExplorerOptions): To
       { name: "pickedModel", value: model0, bind: { input: "select", options: models, name: "model " } },
     ],
     data: { values: rows },
-    hconcat: [left, right],
+    // One above the other: side by side, the models' names between the panels made the figure wider than a 940 px column.
+    vconcat: [left, right],
     resolve: { scale: { color: "shared", y: "independent" } },
   } as unknown as TopLevelSpec;
 }

@@ -33,11 +33,11 @@ export interface HeartbeatExplorerOptions {
   classNames: readonly string[];
   /** Row of every beat in its data set, for the dropdown's labels (default: 0, 1, …). */
   rows?: ArrayLike<number>;
-  /** Hidden units drawn: this many, those whose state varies most over the beats (default 16). */
+  /** Hidden units drawn: this many, those whose state varies most over the beats (default 12, so the spec stays under 200 KB). */
   units?: number;
   /** Significant digits kept of the signal and the outputs (default 3; the states keep 3 decimals). */
   digits?: number;
-  /** Width of the signal and hidden-state views in pixels (default 560). */
+  /** Width of the signal and hidden-state views in pixels (default 400: with the read-out beside it, the figure fits a 940 px column). */
   width?: number;
   title?: string;
 }
@@ -83,7 +83,7 @@ export function mostVaryingUnits(states: readonly NdArray[], count: number): num
 export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSpec {
   const where = "heartbeatExplorer";
   rejectUnknownOptions(where, options, OPTION_KEYS);
-  const { signals, states, outputs, classes, classNames, units = 16, digits = 3, width = 560 } = options;
+  const { signals, states, outputs, classes, classNames, units = 12, digits = 3, width = 400 } = options;
   if (signals?.shape?.length !== 3 || signals.shape[2] !== 1)
     throw new TypeError(
       `${where}: signals must be [time, beats, 1] (a data set's x), got ${Array.isArray(signals?.shape) ? `[${signals.shape.join(", ")}]` : describe(signals)}`,
