@@ -165,13 +165,18 @@ export async function train<Batch>(options: TrainOptions<Batch>): Promise<TrainR
   const history: EpochRecord[] = [];
   let stepsPerEpoch = options.stepsPerEpoch;
   const bar = createProgressSink(options.progress, name, epochs * (stepsPerEpoch ?? 1));
-  const phaseOf = phases.flatMap((phase) => Array.from({ length: phase.epochs }, () => phase));
+  // The epoch each phase starts at → its learning rate (a phase of 0 epochs is overridden by the next).
+  const phaseStarts = new Map<number, number>();
+  phases.reduce((start, phase) => {
+    if (phase.lr !== undefined) phaseStarts.set(start, phase.lr);
+    return start + phase.epochs;
+  }, 0);
 
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const phase = phaseOf[epoch];
-    if (phase.lr !== undefined && (epoch === 0 || phaseOf[epoch - 1] !== phase)) {
+    const lr = phaseStarts.get(epoch);
+    if (lr !== undefined) {
       optimizer.reset();
-      optimizer.lr = phase.lr;
+      optimizer.lr = lr;
     }
     const epochStart = performance.now();
     const batchLosses: number[] = [];
