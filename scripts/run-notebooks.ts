@@ -284,8 +284,8 @@ async function main(): Promise<number> {
       progress,
       interrupt: interrupt.signal,
     });
-    const kept = store.finish(job, result.status);
-    if (kept) progress.error(kept);
+    const stored = store.finish(job, result.status);
+    if (stored) (stored.error ? progress.error : progress.line).call(progress, stored.text);
     results.push([job, result]);
     if (result.status === "failed" && !cli.keepGoing) break;
   }

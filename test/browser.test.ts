@@ -252,18 +252,23 @@ interface ControlReport {
  */
 const EXERCISE_CONTROLS = `(async () => {
   const reports = [];
-  const walk = (node, found) => {
-    if (Array.isArray(node)) node.forEach((n) => walk(n, found));
+  // Every parameter bound to an input or a legend, with the concat panel that declares it (if any).
+  const walk = (node, found, panel) => {
+    if (Array.isArray(node)) node.forEach((n) => walk(n, found, panel));
     else if (node && typeof node === "object") {
-      if (Array.isArray(node.params)) found.push(...node.params.filter((p) => p && p.bind !== undefined));
-      for (const [k, v] of Object.entries(node)) if (k !== "data" && k !== "datasets") walk(v, found);
+      if (Array.isArray(node.params)) found.push(...node.params.filter((p) => p && p.bind !== undefined).map((p) => ({ ...p, panel })));
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "data" || k === "datasets") continue;
+        if (/^(h|v)?concat$/.test(k) && Array.isArray(v) && panel === undefined) v.forEach((child, i) => walk(child, found, i));
+        else walk(v, found, panel);
+      }
     }
     return found;
   };
   for (const chart of (window.bpttLab ? window.bpttLab.charts : [])) {
     const id = chart.figure.id;
     // A parameter that several panels declare is one control.
-    const bound = walk(chart.spec, []).filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i);
+    const bound = walk(chart.spec, [], undefined).filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i);
     const scene = async () => { await chart.view.runAsync(); return chart.view.toSVG(); };
     for (const param of bound.filter((p) => p.bind !== "legend")) {
       const control = param.name + " (" + (param.bind.input || "input") + ")";
@@ -291,18 +296,33 @@ const EXERCISE_CONTROLS = `(async () => {
       const after = await scene();
       reports.push({ chart: id, control, changed: before !== after });
     }
+    // A legend-bound selection keeps its selected values in the data set <name>_store: the legend
+    // one of whose entries changes that store when clicked is the one bound to it (a chart may have several).
+    const store = (param) => { try { return JSON.stringify(chart.view.data(param.name + "_store")); } catch (e) { return undefined; } };
     for (const param of bound.filter((p) => p.bind === "legend")) {
       const control = param.name + " (legend)";
-      const symbol = chart.figure.querySelector(".chart-live .role-legend-symbol path, .chart-live .role-legend-label text");
-      if (!symbol) { reports.push({ chart: id, control, changed: false, error: "no legend entry to click" }); continue; }
-      const before = await scene();
-      const box = symbol.getBoundingClientRect();
-      const at = { bubbles: true, clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
-      for (const type of ["pointerdown", "mousedown", "pointerup", "mouseup", "click"]) {
-        symbol.dispatchEvent(type.startsWith("pointer") ? new PointerEvent(type, at) : new MouseEvent(type, at));
+      let report;
+      // A panel's own legend first (independent legends sit in their panel's group), then any.
+      const own = param.panel === undefined ? [] : [...chart.figure.querySelectorAll(".chart-live g.concat_" + param.panel + "_group g.role-legend")];
+      // Entry after entry: a selection linked to another legend may already hold the first entry.
+      const entries = [...own, ...chart.figure.querySelectorAll(".chart-live g.role-legend")].flatMap((legend) => [
+        ...legend.querySelectorAll(".role-legend-symbol path"),
+      ]);
+      for (const symbol of entries) {
+        const stored = store(param);
+        const before = await scene();
+        const box = symbol.getBoundingClientRect();
+        const at = { bubbles: true, clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
+        for (const type of ["pointerdown", "mousedown", "pointerup", "mouseup", "click"]) {
+          symbol.dispatchEvent(type.startsWith("pointer") ? new PointerEvent(type, at) : new MouseEvent(type, at));
+        }
+        const after = await scene();
+        if (store(param) !== stored) {
+          report = { chart: id, control, changed: before !== after };
+          break;
+        }
       }
-      const after = await scene();
-      reports.push({ chart: id, control, changed: before !== after });
+      reports.push(report || { chart: id, control, changed: false, error: "no legend entry selects it" });
     }
   }
   return reports;

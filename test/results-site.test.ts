@@ -17,6 +17,7 @@ import { renderMarkdown } from "../scripts/runner/markdown";
 import { ASSET_URLS, writeSiteAssets } from "../scripts/site/assets";
 import { explorableMarker } from "../scripts/site/explorable";
 import { isFullRun, notebookSourceHash, runFactsOf } from "../scripts/site/results-store";
+import { rebuildSite } from "../scripts/site/rebuild";
 import { projectNotebooks } from "./support/mirror";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -334,6 +335,15 @@ test("a full run's results are replaced only by a full run that runs through; th
   );
   assert.notEqual(manifestEntry(results, "store")?.sourceHash, hash);
   assert.equal(fs.existsSync(path.join(results, ".partial")), false, "nothing is left staged");
+
+  // The pages can be rebuilt from the executed notebook alone: it and its source hash stay as they were.
+  const executedBefore = fs.readFileSync(executed, "utf8");
+  const hashBefore = manifestEntry(results, "store")?.sourceHash;
+  fs.rmSync(path.join(results, "store.html"));
+  assert.deepEqual(rebuildSite(results), ["store"]);
+  assert.match(fs.readFileSync(path.join(results, "store.html"), "utf8"), /<h1[^>]*>Third<\/h1>[\s\S]*ran full/);
+  assert.equal(fs.readFileSync(executed, "utf8"), executedBefore);
+  assert.equal(manifestEntry(results, "store")?.sourceHash, hashBefore);
 });
 
 test("the source hash follows what decides the results, not what JupyterLab rewrites on save", () => {
@@ -359,8 +369,16 @@ test("the source hash follows what decides the results, not what JupyterLab rewr
 // ---- the tracked results in the repository
 
 const TRACKED = path.join(ROOT, "results");
-/** The size the tracked results should keep under (issue 13). */
-const RESULTS_BUDGET_BYTES = 10 * 1024 * 1024;
+/**
+ * The ceiling of the tracked results. Issue 13's target is 10 MiB (RESULTS_TARGET_BYTES); the full run
+ * of merged main measures 13.3 MiB with each figure stored once in the site: 6.9 MiB of executed
+ * notebooks (lab 000's 200-frame GIF alone is 2.6 MiB of base64 there, and each chart carries a PNG
+ * beside its SVG for untrusted Jupyter), 1.9 MiB for that GIF's file in the site, the pages' live specs
+ * and the assets (vega, vega-lite, KaTeX: 1.0 MiB). Lower this to the target when lab 000's
+ * animation shrinks or the notebooks drop a fallback; raise it only knowingly.
+ */
+const RESULTS_BUDGET_BYTES = 14 * 1024 * 1024;
+const RESULTS_TARGET_BYTES = 10 * 1024 * 1024;
 
 function folderSize(dir: string, skip: (relative: string) => boolean): number {
   let total = 0;
@@ -425,21 +443,20 @@ test("results/ holds a full run of every notebook, made from its current source"
   assert.deepEqual(stale, []);
 });
 
-// Not met yet: the merged main's results/ is ~15 MB (each figure is stored as a file beside the
-// executed notebook and again inside it); the site branch's one-file-per-output pages (349e3ee)
-// bring it under 10 MB and land next. Reported as a todo, with the size, until then.
-test(
-  "results/ stays within its size budget",
-  { todo: "results/ is over the 10 MB target until one figure file per output lands" },
-  (t) => {
-    assert.ok(fs.existsSync(path.join(TRACKED, "index.json")), "results/ holds no full run");
-    // Only what is tracked: the ignored side outputs (.gitignore) do not count.
-    const ignored = (relative: string) => /^(?:\.partial|experiment-1|bench\.json)(?:$|\/)/.test(relative);
-    const size = folderSize(TRACKED, ignored);
-    t.diagnostic(`results/: ${(size / 1024 / 1024).toFixed(2)} MB`);
-    assert.ok(
-      size <= RESULTS_BUDGET_BYTES,
-      `results/ is ${(size / 1024 / 1024).toFixed(2)} MB, over its ${RESULTS_BUDGET_BYTES / 1024 / 1024} MB budget`,
+test("results/ stays within its size budget", (t) => {
+  assert.ok(fs.existsSync(path.join(TRACKED, "index.json")), "results/ holds no full run");
+  // Only what is tracked: the ignored side outputs (.gitignore) do not count.
+  const ignored = (relative: string) => /^(?:\.partial|experiment-1|bench\.json)(?:$|\/)/.test(relative);
+  const size = folderSize(TRACKED, ignored);
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  t.diagnostic(`results/: ${mib(size)} (target ${mib(RESULTS_TARGET_BYTES)}, ceiling ${mib(RESULTS_BUDGET_BYTES)})`);
+  assert.ok(size <= RESULTS_BUDGET_BYTES, `results/ is ${mib(size)}, over its ${mib(RESULTS_BUDGET_BYTES)} ceiling`);
+  // Within the site, each image is stored once: the pages show the figure files, never a copy inline.
+  for (const page of fs.readdirSync(TRACKED).filter((f) => f.endsWith(".html"))) {
+    assert.doesNotMatch(
+      fs.readFileSync(path.join(TRACKED, page), "utf8"),
+      /<img class="(?:figure|chart-static)" src="data:/,
+      `results/${page} inlines an image that its figure files hold`,
     );
-  },
-);
+  }
+});

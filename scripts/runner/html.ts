@@ -156,8 +156,8 @@ export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
 /** What the page knows about an output beyond its bundle. */
 interface OutputContext {
-  /** The output's image representations as files beside the page (figures.ts), richest first. */
-  figures: FigureFile[];
+  /** The output's image as a file beside the page (figures.ts), if it shows one. */
+  figure?: FigureFile;
   /** The chart's element id: chart-<cell>-<k>. */
   chartId: string;
 }
@@ -173,20 +173,20 @@ function scriptJson(value: unknown): string {
 function staticImage(
   data: JsonObject,
   metadata: JsonObject,
-  figures: FigureFile[],
+  figure: FigureFile | undefined,
   className: string,
   alt: string,
 ): string | undefined {
-  for (const mime of IMAGE_MIMES) {
-    const value = dataString(data[mime]);
-    if (value === undefined) continue;
-    const file = figures.find((f) => f.mime === mime);
-    const src = file
-      ? encodeURI(file.file)
-      : `data:${mime};base64,${mime === "image/svg+xml" ? Buffer.from(value).toString("base64") : value.replace(/\s/g, "")}`;
-    return `<img class="${className}" src="${src}"${imageSize(metadata, mime)} alt="${escapeHtml(alt)}">`;
+  // The figure file when there is one (the same bytes as the output's image), else the output's own data.
+  const mime = figure?.mime ?? IMAGE_MIMES.find((m) => dataString(data[m]) !== undefined);
+  if (mime === undefined) return undefined;
+  let src: string;
+  if (figure) src = encodeURI(figure.file);
+  else {
+    const value = dataString(data[mime]) ?? "";
+    src = `data:${mime};base64,${mime === "image/svg+xml" ? Buffer.from(value).toString("base64") : value.replace(/\s/g, "")}`;
   }
-  return undefined;
+  return `<img class="${className}" src="${src}"${imageSize(metadata, mime)} alt="${escapeHtml(alt)}">`;
 }
 
 /**
@@ -196,7 +196,7 @@ function staticImage(
 function renderChart(data: JsonObject, metadata: JsonObject, context: OutputContext): string {
   const alt = dataString(data["text/plain"]) ?? "chart";
   const fallback =
-    staticImage(data, metadata, context.figures, "chart-static", alt) ??
+    staticImage(data, metadata, context.figure, "chart-static", alt) ??
     `<p class="note chart-static">(${escapeHtml(alt)}: drawn by the page script)</p>`;
   return (
     `<figure class="chart" id="${context.chartId}"><div class="chart-live"></div>${fallback}` +
@@ -217,7 +217,7 @@ function renderBundle(data: JsonObject, metadata: JsonObject, context: OutputCon
   }
   const spec = data[VEGA_LITE_MIME];
   if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) return renderChart(data, metadata, context);
-  const image = staticImage(data, metadata, context.figures, "figure", dataString(data["text/plain"]) ?? "");
+  const image = staticImage(data, metadata, context.figure, "figure", dataString(data["text/plain"]) ?? "");
   if (image !== undefined) return `<div class="image">${image}</div>`;
   const html = dataString(data["text/html"]);
   if (html !== undefined) return `<div class="html">${html}</div>`;
@@ -264,7 +264,7 @@ function codeLines(source: string): string {
     .join("");
 }
 
-function renderCell(cell: Cell, number: number, notebookDir: string, figures: Map<Output, FigureFile[]>): string {
+function renderCell(cell: Cell, number: number, notebookDir: string, figures: Map<Output, FigureFile>): string {
   const source = joinSource(cell.source);
   if (cell.cell_type === "markdown") {
     const body = renderMarkdown(source, { attachments: cell.attachments, baseDir: notebookDir });
@@ -284,7 +284,7 @@ function renderCell(cell: Cell, number: number, notebookDir: string, figures: Ma
       (output.output_type === "display_data" || output.output_type === "execute_result") &&
       output.data[VEGA_LITE_MIME] !== undefined;
     if (isChart) charts += 1;
-    return renderOutput(output, { figures: figures.get(output) ?? [], chartId: `chart-${number}-${charts}` });
+    return renderOutput(output, { figure: figures.get(output), chartId: `chart-${number}-${charts}` });
   });
   const outputs = rendered.length ? `<div class="outputs">${rendered.join("\n")}</div>` : "";
   return (

@@ -123,9 +123,10 @@ export class ResultsStore {
 
   /**
    * After `job` ran: a staged run that ran through replaces the earlier results; every run's
-   * manifest entry records the hash of the source it ran. Returns a line for the terminal, if any.
+   * manifest entry records the hash of the source it ran. Returns a line for the terminal, if any
+   * (`error`: the run's results were kept aside).
    */
-  finish(job: StoreJob, status: RunStatus): string | undefined {
+  finish(job: StoreJob, status: RunStatus): { text: string; error: boolean } | undefined {
     const hash = notebookSourceHash(JSON.parse(fs.readFileSync(job.sourcePath, "utf8")) as Notebook);
     if (!this.staged.has(job.name)) {
       recordSourceHash(this.outDir, job.name, hash);
@@ -135,10 +136,13 @@ export class ResultsStore {
     const partial = path.join(this.outDir, PARTIAL_DIR);
     if (status !== "ok") {
       recordSourceHash(partial, job.name, hash);
-      return `[${job.name}] kept the earlier full results in ${shownDir(this.outDir)}; this run's are in ${shownDir(partial)}`;
+      return {
+        text: `[${job.name}] kept the earlier full results in ${shownDir(this.outDir)}; this run's are in ${shownDir(partial)}`,
+        error: true,
+      };
     }
     this.publish(job.name, hash);
-    return undefined;
+    return { text: `[${job.name}] replaced the earlier full results in ${shownDir(this.outDir)}`, error: false };
   }
 
   /** Moves a staged notebook's files over the earlier ones and lists it in outDir's index. */
