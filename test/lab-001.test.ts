@@ -133,7 +133,9 @@ test("every chart is a Vega-Lite spec with a static image beside it: echo 3, ech
     "LSTM (16 units)",
     "GRU (16 units)",
   ]);
-  assert.deepEqual(explorable.usermeta, { embedOptions: { actions: false } });
+  assert.deepEqual(explorable.usermeta, {
+    embedOptions: { actions: { export: true, source: false, compiled: false, editor: false } },
+  });
   // The accuracy curves highlight a run on legend click.
   const curves = charts[2].data?.["application/vnd.vegalite.v5+json"] as { layer: { params?: { bind?: string }[] }[] };
   assert.equal(curves.layer[0].params?.[0].bind, "legend");

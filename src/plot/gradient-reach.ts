@@ -10,6 +10,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { TAB10 } from "./colors";
+import { EMBED_OPTIONS } from "./explorable";
 import { VEGA_LITE_SCHEMA, powerOfTenLabelExpr, titleProperty } from "./lines";
 import { describe, expectNumberList, expectPositive, type NumberList, rejectUnknownOptions } from "../options";
 
@@ -190,7 +191,7 @@ export function gradientReachExplorer(options: GradientReachExplorerOptions): To
     $schema: VEGA_LITE_SCHEMA,
     ...titleProperty(where, options.title),
     // tslab sends no output metadata, so JupyterLab's renderer (vega-embed) reads its options here.
-    usermeta: { embedOptions: { actions: false } },
+    usermeta: { embedOptions: EMBED_OPTIONS },
     params: [
       {
         name: "stepsBack",

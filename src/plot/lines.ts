@@ -14,6 +14,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { Axis } from "vega-lite/build/src/axis";
 import type { Scale } from "vega-lite/build/src/scale";
 import { resolveColor, TAB10 } from "./colors";
+import { IN_BROWSER } from "./explorable";
 import {
   describe,
   expectNumberList,
@@ -64,9 +65,9 @@ export interface LineChartOptions {
   /** Line width in pixels. Default 1.5, matplotlib's default. */
   strokeWidth?: number;
   /**
-   * Hover tooltips and legend-click highlight (default true). false gives the bare lines, for
-   * frames that are only ever rasterised (GIF animations): the hover layer costs one invisible
-   * rule per x in the static drawing.
+   * Hover tooltips and legend-click highlight (default true). false gives the bare line mark, for
+   * frames that are only ever rasterised (GIF animations); either way the static drawing is the
+   * same (the hover layer draws nothing outside a browser).
    */
   interactive?: boolean;
 }
@@ -218,7 +219,7 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
     data: { values: rows },
   };
   if (options.interactive === false) return { ...top, mark: line, encoding } as unknown as TopLevelSpec;
-  const layers = interactionLayers(names, options.xTitle, showLegend, new Set(rows.map((r) => r.x)).size);
+  const layers = interactionLayers(names, options.xTitle, showLegend);
   return {
     ...top,
     encoding,
@@ -226,21 +227,18 @@ export function lineChart(options: LineChartOptions): TopLevelSpec {
   } as unknown as TopLevelSpec;
 }
 
-/** At most this many x positions carry a hover rule (each costs an invisible rule and a voronoi cell in the static SVG). */
-const MAX_HOVER_POSITIONS = 100;
-
 /**
  * The interactive layers of lineChart. Their selections are named after the chart's series
  * (`pick_<hash>`, `hover_<hash>`): charts side by side that show the same runs share them (picking
  * a run highlights it in every panel, hovering marks the same x), charts of other series keep their
- * own (Vega-Lite merges selections of the same name across a composition). Over more than
- * MAX_HOVER_POSITIONS distinct x, every n-th x carries the rule (its tooltip still gives exact values).
+ * own (Vega-Lite merges selections of the same name across a composition). The hover rules exist
+ * only where a browser draws the chart (IN_BROWSER): the static fallback, drawn in Node, carries
+ * none of their invisible items (a rule and a Voronoi cell per x).
  */
 function interactionLayers(
   names: readonly string[],
   xTitle: string | undefined,
   legend: boolean,
-  xCount: number,
 ): {
   line: Record<string, unknown>;
   hoverRule: Record<string, unknown>;
@@ -250,15 +248,11 @@ function interactionLayers(
   const pick = `pick_${id}`,
     hover = `hover_${id}`;
   // One row per x with a column per series ("0", "1", … by the series' order: any name is safe).
-  const every = Math.ceil(xCount / MAX_HOVER_POSITIONS);
-  const wide: Record<string, unknown>[] = [
+  const wide = [
+    { filter: IN_BROWSER },
     { calculate: `indexof(${JSON.stringify(names)}, datum.series)`, as: "series_index" },
     { pivot: "series_index", value: "y", groupby: ["x"] },
   ];
-  if (every > 1) {
-    wide.push({ window: [{ op: "row_number", as: "x_index" }], sort: [{ field: "x" }] });
-    wide.push({ filter: `(datum.x_index - 1) % ${every} === 0` });
-  }
   const tooltip = [
     { field: "x", type: "quantitative", title: xTitle ?? "x", format: ".6~g" },
     ...names.map((name, i) => ({ field: String(i), type: "quantitative", title: name, format: ".4~g" })),
