@@ -66,7 +66,11 @@ test("frameTemplate: data and view titles vary, the rest is the layout", () => {
   assert.equal(a.key, b.key, "same layout");
   assert.equal(a.datasets.length, 2);
   assert.deepEqual(a.titles, ["epoch 2 · loss 5.000", "Output over time", ["Loss over epoch", "(2 of 10)"]]);
-  assert.equal(b.datasets[1].length, 5, "the loss panel's rows of frame 4");
+  assert.deepEqual(
+    (b.datasets[1] as { x: number[] }[]).map((row) => row.x.length),
+    [5],
+    "the loss panel's points of frame 4 (one row per series)",
+  );
   assert.ok(a.key.includes('"title":"step"'), "an axis title stays in the layout");
   assert.notEqual(frameTemplate(frame(1, [-20, 20])).key, a.key, "a new y domain is a new layout");
   // The caller's spec is left as it was.

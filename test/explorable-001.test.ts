@@ -10,6 +10,7 @@ import { gradientReachExplorer, gradientReachRows } from "../src/plot/gradient-r
 import { lineChart } from "../src/plot/lines";
 import { hconcat } from "../src/plot/compose";
 import { compileSpec, renderSvg } from "../src/render/svg";
+import { linePoints } from "./support/line-points";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -32,9 +33,9 @@ async function scene(spec: Json, signals: Record<string, unknown> = {}): Promise
 test("lineChart: the lines, a hover rule with every series' value in its tooltip, legend-click highlight; data as before", () => {
   const spec: Json = lineChart({ series: runs, xTitle: "epoch", yTitle: "accuracy (%)" });
   assert.deepEqual(
-    spec.data.values[3],
+    linePoints(spec)[3],
     { series: "LSTM (16 units)", x: 1, y: 62.7 },
-    "the rows are the same plain rows",
+    "one plain row per point once flattened",
   );
   assert.equal(spec.encoding.y.title, "accuracy (%)", "x, y and colour stay encoded once, at the top");
   const [lines, rule, points] = spec.layer;

@@ -5,6 +5,7 @@ import { gradientOverTimeChart, lineChart, lossSurfaceChart, lossSurfaceFigure, 
 import { hconcat, layer, vconcat, withTitle } from "../src/plot/compose";
 import { levelRegions, logLevels, Polygon } from "../src/plot/contours";
 import { compileSpec } from "../src/render/svg";
+import { linePoints } from "./support/line-points";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -301,10 +302,11 @@ test("lineChart: one line per series, colours, log axis, and option checks", () 
   assert.equal(spec.title.text, "w per RProp iteration");
   assert.deepEqual(spec.encoding.color.scale, { domain: ["wx", "wrec"], range: ["#0000ff", "#ff0000"] });
   assert.equal(spec.encoding.y.scale.type, "log");
-  assert.deepEqual(spec.data.values.slice(2, 4), [
+  assert.deepEqual(linePoints(spec).slice(2, 4), [
     { series: "wx", x: 2, y: 3 },
     { series: "wrec", x: 10, y: 3 },
   ]);
+  assert.equal(spec.data.values.length, 2, "stored as one row per series");
   assert.throws(
     () => lineChart({ series: [{ name: "a", values: [1] }], colour: "red" } as Json),
     /lineChart: unknown option colour; options are series/,
@@ -324,7 +326,7 @@ test("lineChart: one line per series, colours, log axis, and option checks", () 
   // Non-positive values cannot sit on a log axis: they become gaps.
   const gaps: Json = lineChart({ series: [{ name: "mse", values: [1, 0, -1, 0.5] }], yScale: "log" });
   assert.deepEqual(
-    gaps.data.values.map((r: Json) => r.y),
+    linePoints(gaps).map((r) => r.y),
     [1, null, null, 0.5],
   );
   assert.equal(gaps.encoding.color.legend, null, "one series: no legend");
@@ -351,7 +353,7 @@ test("gradientOverTimeChart: symlog y, reversed x from 0 to −n, ticks and colo
     "Unstability of gradient in backward propagation.",
     "(backpropagate from left to right)",
   ]);
-  const first = spec.data.values[0];
+  const first = linePoints(spec)[0];
   assert.deepEqual(first, { series: "(2, 1)", x: -10, y: -20 });
   assert.deepEqual(compileSpec(chart).warnings, []);
   assert.throws(

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { TopLevelSpec } from "vega-lite";
+import { GifReader } from "omggif";
 import { lineChart } from "../src/plot/lines";
 import { animateSpecs, encodeGif, renderPng, renderRgba, renderSvg, saveFigure, RgbaImage } from "../src/render/index";
 
@@ -169,6 +170,55 @@ test("encodeGif: 3 frames, their size, delay and an endless loop", () => {
     undefined,
     "play once: no loop extension",
   );
+});
+
+test("encodeGif: a frame stores only what changed, and the decoded frames are the frames drawn", async () => {
+  // Few colours (a moving block on a still background): every decoded frame must equal its source exactly.
+  const moving = [0, 3, 3, 7].map((x) => {
+    const f = solidFrame(24, 12, [250, 250, 250]);
+    for (let y = 2; y < 8; y++) for (let k = x; k < x + 5; k++) f.data.set([200, 30, 40, 255], (y * 24 + k) * 4);
+    return f;
+  });
+  // A real chart (anti-aliased, more colours than a palette holds): each source colour must decode
+  // to one and the same palette colour in every frame, as in a GIF of full frames; a pixel left
+  // stale by a wrong "unchanged" would break that.
+  const charts = await Promise.all(
+    [1, 2, 3].map((k) =>
+      renderRgba(
+        lineChart({ series: [{ name: "loss", values: [3, 2, k, 1.5] }], width: 120, height: 60, yDomain: [0, 4] }),
+      ),
+    ),
+  );
+  for (const [frames, exact] of [
+    [moving, true],
+    [charts, false],
+  ] as const) {
+    const reader = new GifReader(encodeGif(frames, { delayMs: 100 }));
+    assert.equal(reader.numFrames(), frames.length);
+    const canvas = new Uint8Array(reader.width * reader.height * 4);
+    const decodedAs = new Map<number, number>();
+    for (let i = 0; i < frames.length; i++) {
+      const info = reader.frameInfo(i);
+      assert.equal(info.disposal, 1, `frame ${i}: left in place for the next`);
+      assert.equal(info.transparent_index === null, i === 0, `frame ${i}: only later frames leave pixels unchanged`);
+      reader.decodeAndBlitFrameRGBA(i, canvas);
+      const src = frames[i].data;
+      if (exact) assert.deepEqual(canvas, new Uint8Array(src), `frame ${i} decodes to its source`);
+      let worst = 0;
+      for (let p = 0; p < canvas.length; p += 4) {
+        const from = (src[p] << 16) | (src[p + 1] << 8) | src[p + 2];
+        const to = (canvas[p] << 16) | (canvas[p + 1] << 8) | canvas[p + 2];
+        const before = decodedAs.get(from) ?? to;
+        if (before !== to)
+          assert.fail(
+            `frame ${i}, pixel ${p / 4}: colour ${from.toString(16)} decodes to ${to.toString(16)}, earlier to ${before.toString(16)}`,
+          );
+        decodedAs.set(from, to);
+        for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(canvas[p + c] - src[p + c]));
+      }
+      assert.ok(worst <= 48, `frame ${i}: every pixel near its source colour (largest channel error ${worst})`);
+    }
+  }
 });
 
 test("encodeGif refuses frames of different sizes, naming the frame", () => {

@@ -22,6 +22,7 @@ import {
 } from "../src/plot/ssnn-convergence";
 import { compileSpec, renderSvg } from "../src/render/svg";
 import { svgToRgba } from "../src/render/png";
+import { linePoints } from "./support/line-points";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -125,11 +126,13 @@ test("the GIF frame: roll-out over the truth, loss so far on a fixed log axis, t
   assert.equal(frame.title.orient, "bottom");
   const [output, loss] = frame.vconcat;
   assert.deepEqual(
-    output.data.values.filter((r: Json) => r.series === "roll-out").map((r: Json) => r.y),
+    linePoints(output)
+      .filter((r) => r.series === "roll-out")
+      .map((r) => r.y),
     [...run.rollOuts[1]].map((v) => Number(v.toPrecision(6))),
   );
   assert.deepEqual(
-    loss.data.values.map((r: Json) => r.x),
+    linePoints(loss).map((r) => r.x),
     [1, 2],
     "the loss up to epoch 2",
   );

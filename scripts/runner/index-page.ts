@@ -8,9 +8,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic, type JsonObject, type Notebook } from "./notebook";
-import { BASE_CSS, escapeHtml, keyNumbersOf, statusText, type KeyNumber, type RunStatus } from "./html";
+import { escapeHtml, keyNumbersOf, statusText, type KeyNumber, type RunStatus } from "./html";
 import { formatDuration } from "./progress";
 import { writeSiteAssets } from "../site/assets";
+import { BASE_CSS } from "../site/styles";
 
 export interface IndexEntry {
   name: string;

@@ -167,16 +167,18 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
     data: { name: "beats" },
     transform: [byBeat],
     width,
-    height: 16,
-    mark: { type: "text", align: "left", baseline: "middle", fontSize: 13, fontWeight: "bold" },
-    encoding: { text: { field: "caption" }, x: { value: 0 }, y: { value: 8 } },
+    height: 34,
+    // Two lines (split at the "; "): one long bold line would be wider than a notebook column, more
+    // so in the static figure, where Vega estimates text widths without a canvas.
+    mark: { type: "text", align: "left", baseline: "top", fontSize: 13, fontWeight: "bold", lineBreak: "; " },
+    encoding: { text: { field: "caption" }, x: { value: 0 }, y: { value: 0 } },
   };
   const signal = {
     data: { name: "signals" },
     transform: unfold("v", ["beat"]),
     width,
     height: 150,
-    title: { text: "ECG signal of the beat (the net reads one sample per step)", anchor: "start", fontSize: 12 },
+    title: { text: "ECG signal x_t, one sample per step", anchor: "start", fontSize: 12 },
     layer: [
       {
         mark: { type: "line", color: "#1f77b4", strokeWidth: 1.5 },
@@ -218,8 +220,8 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
     width: 150,
     height: 150,
     title: {
-      text: "read-out y (argmax = predicted)",
-      subtitle: "green: true and predicted; orange: true; red: predicted",
+      text: "read-out y (largest = predicted)",
+      subtitle: ["green: true and predicted", "orange: true; red: predicted"],
       anchor: "start",
       fontSize: 12,
       subtitleFontSize: 10,
@@ -260,7 +262,7 @@ export function heartbeatExplorer(options: HeartbeatExplorerOptions): TopLevelSp
     width,
     height: Math.max(80, 10 * shown.length),
     title: {
-      text: `hidden state h_t of the ${shown.length} units that vary most over these beats`,
+      text: `hidden state h_t, the ${shown.length} units that vary most`,
       anchor: "start",
       fontSize: 12,
     },
