@@ -214,6 +214,8 @@ interface Row {
   ours?: number;
   reference?: number;
   ratio?: number;
+  /** Each round's ours ÷ reference (the two sides of one round run back to back), in round order. */
+  roundRatios?: number[];
   cpuRatio?: number;
   oursPeakMb?: number;
   referencePeakMb?: number;
@@ -241,6 +243,12 @@ function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode
     refCpu = med(r, (m) => m.cpuSeconds);
   const peak = (a: Measurement[]) => (a.length ? Math.max(...a.map((m) => m.maxRssKb ?? 0)) / 1024 : undefined);
   const failures = ms.filter((m) => !m.ok).map((m) => `${m.side} round ${m.round}: ${m.error}`);
+  // A round's two sides ran back to back, so their ratio shares that minute's machine speed: the
+  // spread of these ratios says how far the median ratio can be trusted on a drifting machine.
+  const roundRatios = o
+    .map((a) => ({ a, b: r.find((m) => m.round === a.round) }))
+    .filter(({ a, b }) => a.seconds !== undefined && b?.seconds !== undefined && b.seconds > 0)
+    .map(({ a, b }) => a.seconds! / b!.seconds!);
   return {
     lab: unit.lab,
     section: unit.section,
@@ -248,6 +256,7 @@ function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode
     ours,
     reference,
     ratio: ours !== undefined && reference !== undefined ? ours / reference : undefined,
+    roundRatios: roundRatios.length ? roundRatios : undefined,
     cpuRatio: oursCpu !== undefined && refCpu !== undefined ? oursCpu / refCpu : undefined,
     oursPeakMb: peak(o),
     referencePeakMb: peak(r),
@@ -266,6 +275,13 @@ function peakCell(peak: number | undefined, base: number | undefined): string {
   return `${peak.toFixed(0)} MB` + (base === undefined ? "" : ` (+${Math.max(0, peak - base).toFixed(0)})`);
 }
 
+/** "0.47–0.58": the lowest and highest of the rounds' ratios ("-" with fewer than two rounds). */
+function spreadCell(ratios: number[] | undefined): string {
+  if (ratios === undefined || ratios.length < 2) return "-";
+  const digits = Math.min(...ratios) < 0.1 ? 3 : 2;
+  return `${Math.min(...ratios).toFixed(digits)}–${Math.max(...ratios).toFixed(digits)}`;
+}
+
 function table(rows: Row[]): string {
   const head = [
     "lab",
@@ -273,6 +289,7 @@ function table(rows: Row[]): string {
     "ours (median)",
     "reference (median)",
     "ratio",
+    "rounds' ratios",
     "cpu ratio",
     "peak RSS ours",
     "peak RSS ref",
@@ -283,6 +300,7 @@ function table(rows: Row[]): string {
     fmtSeconds(r.ours),
     r.reference === undefined ? (r.note?.startsWith("ours only") ? "(ours only)" : "n/a") : fmtSeconds(r.reference),
     r.ratio === undefined ? "-" : r.ratio.toFixed(r.ratio < 0.1 ? 3 : 2),
+    spreadCell(r.roundRatios),
     r.cpuRatio === undefined ? "-" : r.cpuRatio.toFixed(r.cpuRatio < 0.1 ? 3 : 2),
     peakCell(r.oursPeakMb, r.oursBaseMb),
     peakCell(r.referencePeakMb, r.referenceBaseMb),
@@ -405,7 +423,7 @@ async function main(): Promise<void> {
   const oursStart = median(rows.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
   const refStart = median(rows.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
   console.log(
-    `ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); cpu ratio = the same with each process's CPU time.`,
+    `ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); rounds' ratios = the lowest and highest ratio of one round's back-to-back pair; cpu ratio = the same with each process's CPU time.`,
   );
   console.log(
     `peak RSS: the process's high-water mark (Node: process.resourceUsage().maxRSS; Python: ru_maxrss), max over rounds, imports included; ` +
