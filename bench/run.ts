@@ -382,6 +382,12 @@ async function main(): Promise<void> {
   );
   for (const [m, why] of Object.entries(python.missing))
     console.log(`  reference ${m}: ${why}; sections that need it time ours alone`);
+  // Debian's NumPy and PyTorch link the BLAS its alternatives select: without OpenBLAS they run on
+  // the reference BLAS, which halved PyTorch's 60-unit net and quartered NumPy's lab 002 here.
+  if (python.version && machine.blas !== undefined && !/openblas/i.test(machine.blas))
+    console.log(
+      `  warning: the references run on ${machine.blas}, not OpenBLAS, so they are slower than the originals' usual setup; install Debian's libopenblas0-pthread for ratios comparable with the README's`,
+    );
 
   const results = new Map<Unit, Measurement[]>(selected.map((u) => [u, []]));
   const notes = new Map<Unit, string | undefined>();
