@@ -73,11 +73,13 @@ export function encodeGif(frames: readonly RgbaImage[], options: EncodeGifOption
     }
   });
 
-  // One colour fewer from the quantiser, and the last palette entry kept for "unchanged".
-  const palette = globalPalette(frames, Math.max(1, colors - 1));
-  const indexOf = paletteLookup(palette);
-  const unchanged = palette.length;
-  palette.push([0, 0, 0]);
+  // One colour fewer from the quantiser, and one entry more after them for "unchanged". Pixels are
+  // looked up among the quantised colours only (the lookup resolves colours lazily, so it must not
+  // see that extra entry, or a pixel of its colour would read as "unchanged").
+  const colours = globalPalette(frames, Math.max(1, colors - 1));
+  const indexOf = paletteLookup(colours);
+  const unchanged = colours.length;
+  const palette: Palette = [...colours, [0, 0, 0]];
   const gif = GIFEncoder();
   let previous = new Uint8Array(width * height);
   let index = new Uint8Array(width * height);
