@@ -107,8 +107,15 @@ export * from "./bptt/grad-check";
 export * from "./bptt/truncated";
 export * from "./bptt/loss-surface";
 export * from "./bptt/gradient-reach";
-export { trainAndTestInParallel, ParallelRunError } from "./bptt/parallel";
-export type { ParallelRunSpec, ParallelRunResult, ParallelOptions } from "./bptt/parallel";
+export { trainAndTestInParallel, startInParallel, ParallelRunError } from "./bptt/parallel";
+export type {
+  ParallelRunSpec,
+  ParallelRunResult,
+  ParallelOptions,
+  StartedRun,
+  StartOptions,
+  EpochProgress,
+} from "./bptt/parallel";
 
 // ---- plots (pure Vega-Lite specs), rendering, notebook display
 export * from "./plot";

@@ -6,7 +6,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { ParallelRunError, type ParallelRunSpec, trainAndTestInParallel } from "../src/index";
+import {
+  EchoData,
+  ParallelRunError,
+  type ParallelRunSpec,
+  RmsProp,
+  gru,
+  reluRnn,
+  startInParallel,
+  trainAndTest,
+  trainAndTestInParallel,
+} from "../src/index";
 
 const echo = (seed: number) => ({ echoStep: 3, batchSize: 5, seriesLength: 1000, truncatedLength: 20, seed });
 const spec = (cell: "relu" | "lstm" | "gru", seed: number, lr = 0.01): ParallelRunSpec => ({
@@ -111,4 +121,84 @@ test("a worker of trainAndTestInParallel loads neither TensorFlow.js, vega nor r
   const heavy = loaded.filter((f) => /node_modules[\\/](@tensorflow|vega[^\\/]*|@resvg)[\\/]/.test(f));
   assert.deepEqual(heavy, [], "modules a training worker must not load");
   assert.ok(!library.some((f) => /[\\/](notebook|render|plot)[\\/]/.test(f)), `no display code: ${library.join(", ")}`);
+});
+
+/** What `work` prints with console.log, its lines. */
+async function printed<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
+  try {
+    return { value: await work(), lines };
+  } finally {
+    console.log = log;
+  }
+}
+
+test("startInParallel: runs started on worker threads print and return what trainAndTest does in this thread", async () => {
+  const runs = startInParallel({ relu: spec("relu", 2), gru: spec("gru", 3) });
+  assert.deepEqual(Object.keys(runs), ["relu", "gru"]);
+  assert.equal(runs.relu.name, "ReLU RNN (8 units)");
+  await runs.gru.result; // the GRU is done before its report: its epoch lines are printed from the record
+  const started = [
+    await printed(() => runs.relu.report({ progress: false })),
+    await printed(() => runs.gru.report({ progress: false })),
+  ];
+  const inThisThread = [
+    await printed(() =>
+      trainAndTest({
+        model: reluRnn({ hiddenSize: 8, seed: 2 }),
+        data: new EchoData(echo(1)),
+        test: new EchoData(echo(2)),
+        optimizer: new RmsProp({ lr: 0.01 }),
+        epochs: 2,
+        progress: false,
+      }),
+    ),
+    await printed(() =>
+      trainAndTest({
+        model: gru({ hiddenSize: 6, seed: 3 }),
+        data: new EchoData(echo(1)),
+        test: new EchoData(echo(2)),
+        optimizer: new RmsProp({ lr: 0.01 }),
+        epochs: 2,
+        progress: false,
+      }),
+    ),
+  ];
+  const untimed = (lines: string[]) => lines.map((l) => l.replace(/trained in .*/, "trained in …"));
+  started.forEach((s, i) => {
+    const t = inThisThread[i];
+    assert.deepEqual(untimed(s.lines), untimed(t.lines));
+    assert.equal(s.lines.length, 2 + 2, "two epoch lines, the test accuracy and the times");
+    assert.deepEqual(s.value.train.lastLoss, t.value.train.lastLoss);
+    assert.equal(s.value.test.accuracy, t.value.test.accuracy);
+  });
+  const model = reluRnn({ hiddenSize: 8, seed: 2 });
+  await trainAndTest({
+    model,
+    data: new EchoData(echo(1)),
+    test: new EchoData(echo(2)),
+    optimizer: new RmsProp({ lr: 0.01 }),
+    epochs: 2,
+    log: false,
+    progress: false,
+  });
+  for (const [key, p] of Object.entries(model.params))
+    assert.deepEqual(started[0].value.model.params[key].data, p.data, `trained ${key}`);
+});
+
+test("startInParallel: a failing run rejects its own result, naming it; the others finish", async () => {
+  const runs = startInParallel({ fine: spec("relu", 1), bad: { ...spec("relu", 2, 1e300), name: "blows up" } });
+  await assert.rejects(
+    runs.bad.report({ progress: false, log: false }),
+    /startInParallel: run bad \(blows up\) failed: .*(NaN|Infinity|non-finite)/,
+  );
+  assert.ok((await runs.fine.result).test.accuracy > 0);
+  assert.throws(() => startInParallel([spec("relu", 1)] as never), /pass an object of named runs/);
+  assert.throws(
+    () => startInParallel({ a: spec("relu", 1) }, { thread: 1 } as never),
+    /startInParallel: unknown option thread/,
+  );
+  assert.throws(() => startInParallel({ a: { ...spec("relu", 1), epochs: 0 } }), /epochs must be a positive integer/);
 });

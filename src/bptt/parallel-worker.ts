@@ -13,7 +13,7 @@ const send = (reply: WorkerReply) => port.postMessage(reply);
 port.on("message", async ({ index, spec }: { index: number; spec: ParallelRunSpec }) => {
   try {
     const run = buildRun(spec);
-    const result = await runBuilt(run, spec, () => send({ type: "epoch", index }));
+    const result = await runBuilt(run, spec, (progress) => send({ type: "epoch", index, ...progress }));
     send({ type: "done", index, result, params: run.model.params });
   } catch (error) {
     send({ type: "error", index, message: (error as Error).message ?? String(error) });

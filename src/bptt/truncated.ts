@@ -126,6 +126,20 @@ export interface TruncatedTrainResult extends TrainResult {
   lastLoss: number[];
 }
 
+/** The original's line after each epoch (0-based `epoch`): "Train Epoch: 1/5, loss: 0.488, accuracy 56.8%". */
+export function epochLine(epoch: number, epochs: number, lastLoss: number, accuracy: number): string {
+  return `Train Epoch: ${epoch + 1}/${epochs}, loss: ${lastLoss.toFixed(3)}, accuracy ${accuracy.toFixed(1)}%`;
+}
+
+/** The lines trainAndTest prints after testing: the test accuracy, then the training and test times. */
+export function testLines(name: string, train: TruncatedTrainResult, test: EvaluateResult, chunks: number): string[] {
+  const perChunk = (1000 * train.seconds) / Math.max(1, chunks);
+  return [
+    `Test accuracy: ${test.accuracy.toFixed(2)}%`,
+    `${name}: trained in ${train.seconds.toFixed(1)} s (${perChunk.toFixed(3)} ms per chunk), tested in ${test.seconds.toFixed(1)} s`,
+  ];
+}
+
 /**
  * Trains `model` on `data` by truncated BPTT: one optimiser step per chunk, the state carried from
  * chunk to chunk (and from epoch to epoch, as the original does), the gradient cut at every border.
@@ -157,11 +171,7 @@ export async function trainTruncated(options: TruncatedTrainOptions): Promise<Tr
     onEpochEnd: async (record) => {
       accuracy.push(record.metrics.accuracy);
       lastLoss.push(record.batchLosses[record.batchLosses.length - 1]);
-      if (log) {
-        console.log(
-          `Train Epoch: ${record.epoch + 1}/${epochs}, loss: ${lastLoss[lastLoss.length - 1].toFixed(3)}, accuracy ${record.metrics.accuracy.toFixed(1)}%`,
-        );
-      }
+      if (log) console.log(epochLine(record.epoch, epochs, lastLoss[lastLoss.length - 1], record.metrics.accuracy));
       if (options.onEpochEnd) await options.onEpochEnd(record);
     },
     clipNorm: options.clipNorm,
@@ -275,13 +285,8 @@ export async function trainAndTest(options: TrainAndTestOptions): Promise<TrainA
   const name = options.name ?? options.model.name;
   const train = await trainTruncated(trainOptions);
   const result = evaluateTruncated(options.model, test, { initialState: train.finalState });
-  if (options.log !== false) {
-    const perChunk = (1000 * train.seconds) / Math.max(1, options.epochs * options.data.numChunks);
-    console.log(`Test accuracy: ${result.accuracy.toFixed(2)}%`);
-    console.log(
-      `${name}: trained in ${train.seconds.toFixed(1)} s (${perChunk.toFixed(3)} ms per chunk), tested in ${result.seconds.toFixed(1)} s`,
-    );
-  }
+  if (options.log !== false)
+    for (const line of testLines(name, train, result, options.epochs * options.data.numChunks)) console.log(line);
   const summary = {
     name,
     trainAccuracy: train.accuracy[train.accuracy.length - 1] ?? NaN,
