@@ -87,6 +87,8 @@ export type {
   Evaluation,
   RnnStats,
 } from "./models/vanilla-rnn";
+export type { ProductKernel } from "./kernels/heap-kernels";
+export { wasmFmaAvailable } from "./kernels/heap-kernels";
 export { vanillaRnnReferenceBptt, vanillaRnnReferenceForward } from "./models/vanilla-rnn-reference";
 export { mseLoss, accuracy, predictedClasses } from "./models/vanilla-rnn-metrics";
 export { compareLossAndGradients, formatAgreement } from "./models/compare-gradients";

@@ -5,7 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { createWasmGemm, gemmJs, type GemmCall } from "../src/kernels/heap-kernels";
+import fs from "node:fs";
+import { createWasmGemm, gemmJs, type GemmCall, wasmFmaAvailable } from "../src/kernels/heap-kernels";
+import { VanillaRnn } from "../src/models/vanilla-rnn";
+import { ndarray } from "../src/ndarray";
 import { NumpyRandom } from "../src/random";
 
 const ROOT = path.join(__dirname, "..");
@@ -110,5 +113,108 @@ test("the heap kernels: WebAssembly equals JavaScript equals the definition, to 
         accumulate: false,
       }),
     /M and N must be multiples of 4, got M=4, N=6/,
+  );
+});
+
+/** Whether this CPU has fused multiply-add (V8 then compiles relaxed_madd to one vfmadd). */
+const cpuHasFma = () => process.platform === "linux" && /\bfma\b/.test(fs.readFileSync("/proc/cpuinfo", "utf8"));
+
+test("the fused kernel (wasm-fma): within rounding of the exact product, and fused where the CPU has FMA", () => {
+  assert.ok(wasmFmaAvailable(), "relaxed SIMD runs on this Node (behind a flag on Node 20, set by heap-kernels.ts)");
+  const size = 1 << 14;
+  const fused = createWasmGemm(size, { fused: true });
+  const exact = createWasmGemm(size);
+  // (1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1 = −2⁻⁶⁰ exactly; rounded once after the product (unfused) it is 0.
+  const e = 2 ** -30;
+  const probe = (g: typeof fused) => {
+    g.heap.fill(0);
+    g.heap.set([-1, 1 + e], 0); // A row 0 = [−1, 1 + 2⁻³⁰], W column 0 = [1, 1 − 2⁻³⁰]: s = −1, then s + (1 + 2⁻³⁰)(1 − 2⁻³⁰)
+    const call = { a: 0, aRowStride: 4, aColStride: 1, w: 16, wRowStride: 4, c: 32, cRowStride: 4, M: 4, N: 4, K: 2 };
+    g.heap.set([1, 0, 0, 0, 1 - e, 0, 0, 0], 16);
+    g.kernel(g.heap, { ...call, accumulate: false });
+    return g.heap[32];
+  };
+  assert.equal(probe(exact), 0, "the exact kernel rounds the product, then the sum");
+  if (cpuHasFma()) assert.equal(probe(fused), -(2 ** -60), "fused: one rounding of x·w + s");
+
+  const rng = new NumpyRandom(5);
+  const u = 2 ** -53;
+  let differ = 0;
+  for (const [M, N, K] of [
+    [16, 100, 100],
+    [100, 100, 16],
+    [8, 12, 37],
+  ]) {
+    const call: GemmCall = {
+      a: 0,
+      aRowStride: K,
+      aColStride: 1,
+      w: M * K,
+      wRowStride: N,
+      c: M * K + K * N,
+      cRowStride: N,
+      M,
+      N,
+      K,
+      accumulate: false,
+    };
+    const init = rng.uniform({ low: -1, high: 1, size }).data;
+    fused.heap.set(init);
+    exact.heap.set(init);
+    fused.kernel(fused.heap, call);
+    exact.kernel(exact.heap, call);
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        // Both sums are within K·u·Σ|a·w| of the exact real sum (the standard bound for a dot product), so of each other within twice it.
+        let abs = 0;
+        for (let k = 0; k < K; k++) abs += Math.abs(init[m * K + k] * init[M * K + k * N + n]);
+        const at = call.c + m * N + n;
+        const d = Math.abs(fused.heap[at] - exact.heap[at]);
+        assert.ok(d <= 2 * K * u * abs, `${M}×${N}×${K} [${m}, ${n}]: |fused − exact| = ${d} > ${2 * K * u * abs}`);
+        if (d > 0) differ++;
+      }
+    }
+  }
+  if (cpuHasFma()) assert.ok(differ > 0, "the fused kernel rounds differently somewhere (it is not the exact one)");
+});
+
+test("VanillaRnn on the fused kernel: loss and gradients within 1e-12 of the exact kernel's, which the JS kernel matches to the bit", () => {
+  const rng = new NumpyRandom(9);
+  const [T, N] = [30, 24];
+  const x = ndarray([T, N, 1], rng.uniform({ low: -2, high: 2, size: T * N }).data);
+  const y = ndarray(
+    [N, 5],
+    new Float64Array(N * 5).map((_, i) => (i % 5 === Math.floor(i / 5) % 5 ? 1 : 0)),
+  );
+  const run = (kernel: "wasm" | "wasm-fma" | "js") => {
+    const model = new VanillaRnn({
+      inputSize: 1,
+      hiddenSize: 20,
+      outputSize: 5,
+      bias: true,
+      seed: 3,
+      kernel,
+      threads: 1,
+    });
+    try {
+      return model.lossAndGradients({ x, y });
+    } finally {
+      model.dispose();
+    }
+  };
+  const exact = run("wasm"),
+    fused = run("wasm-fma"),
+    js = run("js");
+  assert.equal(js.loss, exact.loss);
+  assert.ok(Math.abs(fused.loss - exact.loss) <= 1e-12 * exact.loss, `loss ${fused.loss} vs ${exact.loss}`);
+  for (const [key, g] of Object.entries(exact.grads)) {
+    assert.deepEqual(js.grads[key].data, g.data, `js ${key}`);
+    const scale = Math.max(...g.data.map(Math.abs));
+    const worst = Math.max(...fused.grads[key].data.map((v, i) => Math.abs(v - g.data[i])));
+    assert.ok(worst <= 1e-12 * scale, `${key}: fused − exact up to ${worst} (largest entry ${scale})`);
+  }
+  assert.throws(
+    () => new VanillaRnn({ inputSize: 1, hiddenSize: 4, outputSize: 5, kernel: "fma" as never }),
+    /kernel must be "wasm", "wasm-fma" or "js", got "fma"/,
   );
 });

@@ -2,7 +2,7 @@
  * bptt-lab's side of lab 002 in `npm run bench`: the notebook's training
  * (notebooks/002-bptt-from-scratch-ecg5000.ipynb) on the library's VanillaRnn (hand-written BPTT,
  * float64 WebAssembly SIMD kernel, 2 threads), data as the original (train on the 4,500-row file).
- * Sections (epochs=N to change):
+ * Sections (epochs=N to change; kernel=wasm-fma for the fused multiply-adds, see VanillaRnn's kernel):
  *   full-batch  one full-batch epoch of the mirrored run: forward + backward on 4500 × 140,
  *               hidden 100, one SGD update (lr 0.01, momentum 0.9, weight decay 1e-4, clip 0.8)
  *   minibatch   one epoch of "Going further": biased net, shuffled batches of 32 (141 updates,
@@ -10,7 +10,14 @@
  * The worker threads start in setup (a 4-sequence forward pass), so the timed work is training.
  * Run by bench/run.ts (see bench/ours/harness.ts).
  */
-import { type Lab, main, num } from "./harness";
+import { type Lab, type Options, main, num } from "./harness";
+
+/** The product kernel asked for (default: the model's default, the exact "wasm"). */
+function kernel(options: Options): "wasm" | "wasm-fma" | "js" | undefined {
+  const k = options.kernel;
+  if (k === undefined || k === "wasm" || k === "wasm-fma" || k === "js") return k;
+  throw new Error(`bench: kernel must be wasm, wasm-fma or js, got "${k}"`);
+}
 
 function startThreads(model: InstanceType<Lab["VanillaRnn"]>, data: ReturnType<Lab["loadEcg5000"]>): void {
   model.forward({ x: data.x, rows: [0, 1, 2, 3] });
@@ -20,7 +27,13 @@ main(__filename, {
   "full-batch": (lab, options) => {
     const epochs = num(options, "epochs", 1);
     const train = lab.loadEcg5000("TEST"); // the 4,500-row file, as the original
-    const model = new lab.VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, seed: 0 });
+    const model = new lab.VanillaRnn({
+      inputSize: 1,
+      hiddenSize: 100,
+      outputSize: 5,
+      seed: 0,
+      kernel: kernel(options),
+    });
     startThreads(model, train);
     return async () => {
       const run = await lab.train({
@@ -39,6 +52,7 @@ main(__filename, {
         loss: run.history.at(-1)!.loss,
         accuracy: run.history.at(-1)!.metrics.accuracy,
         kernel: model.describe(),
+        gflopPerSecond: model.stats.flops / model.stats.seconds / 1e9,
       };
       model.dispose();
       return info;
@@ -48,7 +62,14 @@ main(__filename, {
     const epochs = num(options, "epochs", 1);
     const train = lab.loadEcg5000("TEST");
     const test = lab.loadEcg5000("TRAIN");
-    const model = new lab.VanillaRnn({ inputSize: 1, hiddenSize: 100, outputSize: 5, bias: true, seed: 0 });
+    const model = new lab.VanillaRnn({
+      inputSize: 1,
+      hiddenSize: 100,
+      outputSize: 5,
+      bias: true,
+      seed: 0,
+      kernel: kernel(options),
+    });
     startThreads(model, train);
     const batches = lab.shuffledBatches(train, { batchSize: 32, seed: 0 });
     return async () => {
@@ -77,6 +98,7 @@ main(__filename, {
         testLoss: last.metrics.testLoss,
         testAccuracy: last.metrics.testAccuracy,
         kernel: model.describe(),
+        gflopPerSecond: model.stats.flops / model.stats.seconds / 1e9,
       };
       model.dispose();
       return info;

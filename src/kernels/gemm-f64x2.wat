@@ -12,6 +12,10 @@
 ;; are 8 v128 registers (two lanes each: columns n, n+1 and n+2, n+3); per k the block loads two
 ;; v128 of W and four values of A (each splat into both lanes), 6 loads for 32 flops.
 ;;
+;; The fused variant (kernel "wasm-fma", issue 14) is this same source with each running sum's
+;; `s ← s + x·w` below written as one f64x2.relaxed_madd (relaxed SIMD): one rounding per product
+;; instead of two, so its sums differ from these in the last bits; assemble-wat.mjs derives it.
+;;
 ;; Built by src/kernels/assemble-wat.mjs (wabt, at `npm run build`); loaded by
 ;; src/kernels/heap-kernels.ts. M and N must be multiples of 4 (heap-kernels.ts checks).
 ;; Introduced in lab 002.

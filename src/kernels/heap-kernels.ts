@@ -16,12 +16,18 @@
  * - `createWasmGemm`: the WebAssembly SIMD modules assembled from src/kernels/gemm-f64x2.wat and
  *   tanh-f64x2.wat (f64x2: two doubles per instruction), about 9 GFLOP/s on one core here.
  *
+ * A third, opt-in (issue 14): `createWasmGemm(n, { fused: true })`, the same WebAssembly kernel with
+ * each multiply-add fused (relaxed SIMD's f64x2.relaxed_madd: one rounding instead of two where the
+ * CPU has FMA), about 1.4 times as fast here; its sums differ from the exact kernels' in the last
+ * bits (test/wasm-kernels.test.ts bounds the difference).
+ *
  * M and N must be multiples of 4 (the model pads its hidden size and its batch chunks).
  * Introduced in lab 002.
  */
+import * as v8 from "node:v8";
 import { gemm4x4 } from "./gemm-4x4";
 import { tanhJs } from "./tanh";
-import { gemmF64x2Wasm, tanhF64x2Wasm } from "./wasm-modules.generated";
+import { gemmF64x2FmaWasm, gemmF64x2Wasm, tanhF64x2Wasm } from "./wasm-modules.generated";
 
 /** Arguments of one product. Offsets and strides count float64 elements of the heap. */
 export interface GemmCall {
@@ -45,6 +51,12 @@ export interface GemmCall {
 }
 
 export type GemmKernel = (heap: Float64Array, call: GemmCall) => void;
+
+/**
+ * Which product kernel a model runs: "wasm" (WebAssembly SIMD) and "js" compute the same numbers
+ * to the bit; "wasm-fma" fuses each multiply-add (faster, the last bits differ).
+ */
+export type ProductKernel = "wasm" | "wasm-fma" | "js";
 
 /** Refuses a call the WebAssembly kernel cannot do (M, N not multiples of 4) or that leaves the heap. */
 function checkCall(heap: Float64Array, g: GemmCall): void {
@@ -101,6 +113,25 @@ export function wasmSimdAvailable(): boolean {
   }
 }
 
+let fusedModule: WebAssembly.Module | null | undefined;
+
+/**
+ * The fused product kernel, compiled once, or null when this runtime cannot run relaxed SIMD. Node 20's
+ * V8 has it behind a flag, which must be set before the module is compiled (it is on by default
+ * from Node 21); setting it changes nothing else.
+ */
+function compileFused(): WebAssembly.Module | null {
+  if (fusedModule !== undefined) return fusedModule;
+  if (!WebAssembly.validate(gemmF64x2FmaWasm)) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  fusedModule = WebAssembly.validate(gemmF64x2FmaWasm) ? new WebAssembly.Module(gemmF64x2FmaWasm) : null;
+  return fusedModule;
+}
+
+/** Whether the fused (relaxed SIMD) product kernel runs here. */
+export function wasmFmaAvailable(): boolean {
+  return wasmSimdAvailable() && compileFused() !== null;
+}
+
 export interface WasmGemm {
   /** The heap: a view on the modules' memory (float64 elements). */
   heap: Float64Array;
@@ -109,12 +140,18 @@ export interface WasmGemm {
   tanh(offset: number, count: number): void;
 }
 
-/** A kernel instance with its own memory of `elements` float64 values, shared by its gemm and tanh. */
-export function createWasmGemm(elements: number): WasmGemm {
+/**
+ * A kernel instance with its own memory of `elements` float64 values, shared by its gemm and tanh;
+ * `fused`: the product kernel with fused multiply-adds (check wasmFmaAvailable() first).
+ */
+export function createWasmGemm(elements: number, options: { fused?: boolean } = {}): WasmGemm {
   const modules = compile();
+  const gemmModule = options.fused ? compileFused() : modules.gemm;
+  if (!gemmModule)
+    throw new Error("wasm gemm: this runtime has no relaxed SIMD for the fused kernel; use the exact one");
   const pages = Math.max(1, Math.ceil((elements * 8) / 65536));
   const memory = new WebAssembly.Memory({ initial: pages });
-  const gemm = new WebAssembly.Instance(modules.gemm, { env: { memory } }).exports.gemm as (...args: number[]) => void;
+  const gemm = new WebAssembly.Instance(gemmModule, { env: { memory } }).exports.gemm as (...args: number[]) => void;
   const tanhPairs = new WebAssembly.Instance(modules.tanh, { env: { memory } }).exports.tanh as (
     byteOffset: number,
     pairs: number,

@@ -14,7 +14,7 @@
  * equations in plain loops; test/vanilla-rnn.test.ts checks that both agree to the bit.
  * Introduced in lab 002.
  */
-import { type GemmKernel, createWasmGemm, gemmJs } from "../kernels/heap-kernels";
+import { type GemmKernel, type ProductKernel, createWasmGemm, gemmJs } from "../kernels/heap-kernels";
 import { tanhJs } from "../kernels/tanh";
 
 /**
@@ -67,7 +67,7 @@ export class ChunkWorkspace {
   private y = new Float64Array(0);
   private dy = new Float64Array(0);
 
-  constructor(readonly kernelName: "wasm" | "js") {}
+  constructor(readonly kernelName: ProductKernel) {}
 
   /** (Re)allocates for these sizes; a no-op when they have not changed. */
   private ensure(I: number, H: number, O: number, T: number, rows: number): void {
@@ -83,8 +83,8 @@ export class ChunkWorkspace {
     this.oDh = take(rows * Hp);
     this.oDz = take(rows * Hp);
     this.oStates = take((T + 1) * rows * Hp); // (T+1, rows, Hp): h_0 … h_T of the chunk
-    if (this.kernelName === "wasm") {
-      const w = createWasmGemm(at);
+    if (this.kernelName !== "js") {
+      const w = createWasmGemm(at, { fused: this.kernelName === "wasm-fma" });
       this.heap = w.heap;
       this.kernel = w.kernel;
       this.tanh = w.tanh;

@@ -14,6 +14,7 @@
 import * as os from "node:os";
 import { MessageChannel, type MessagePort, type Worker, receiveMessageOnPort } from "node:worker_threads";
 import type { NdArray, ParamSet } from "../ndarray";
+import type { ProductKernel } from "../kernels/heap-kernels";
 import { startLibraryWorker } from "../worker-threads";
 import { ChunkWorkspace, type SharedJob } from "./vanilla-rnn-chunk";
 
@@ -29,7 +30,7 @@ export interface JobMessage {
     chunkGrads: SharedArrayBuffer;
     control: SharedArrayBuffer;
   };
-  kernel: "wasm" | "js";
+  kernel: ProductKernel;
 }
 
 /** Rebuilds the typed views of a job from a JobMessage (used by the workers). */
@@ -78,7 +79,7 @@ export class VanillaRnnThreads {
 
   constructor(
     private readonly shape: JobShape,
-    readonly kernel: "wasm" | "js",
+    readonly kernel: ProductKernel,
     readonly chunkRows: number,
     private readonly requestedThreads: number,
   ) {
