@@ -447,7 +447,7 @@ async function main(): Promise<void> {
       console.log(
         `  ${u.lab}/${u.section}: ours ${r.ours?.toFixed(1) ?? "-"}` +
           (r.reference
-            ? `, ${u.lab === "kernel" ? "OpenBLAS (NumPy, 1 thread)" : "reference"} ${r.reference.toFixed(1)}`
+            ? `, ${u.lab === "gemm" ? "OpenBLAS (NumPy, 1 thread)" : "reference"} ${r.reference.toFixed(1)}`
             : ""),
       );
     console.log();

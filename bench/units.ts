@@ -142,7 +142,7 @@ export const units: Unit[] = [
   },
   ...(["gemm-512", "gemm-16x100"] as const).flatMap((section): Unit[] =>
     (["wasm", "wasm-fma"] as const).map((kernel) => ({
-      lab: "kernel",
+      lab: "gemm",
       section: `${section}${kernel === "wasm" ? "" : "-fma"}`,
       label: () =>
         `${section === "gemm-512" ? "product 512 × 512 · 512 × 512" : "lab 002's step product 16 × 100 · 100 × 100"}, 1 thread, ${kernel === "wasm" ? "exact" : "fused"} vs OpenBLAS`,

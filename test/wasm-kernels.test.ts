@@ -35,7 +35,7 @@ test("the heap kernels: WebAssembly equals JavaScript equals the definition, to 
   const size = 1 << 14;
   const wasm = createWasmGemm(size);
   for (let trial = 0; trial < 200; trial++) {
-    const M = 4 * int(0, 6),
+    const M = int(0, 25), // any M: blocks of 4 rows, then the last rows one at a time
       N = 4 * int(0, 6),
       K = int(0, 30);
     // A row-major or transposed as stored (lab 002's weight gradient hᵀ·δz), rows padded; the three
@@ -112,7 +112,7 @@ test("the heap kernels: WebAssembly equals JavaScript equals the definition, to 
         K: 4,
         accumulate: false,
       }),
-    /M and N must be multiples of 4, got M=4, N=6/,
+    /N must be a multiple of 4, got N=6/,
   );
 });
 

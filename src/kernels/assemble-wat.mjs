@@ -25,7 +25,7 @@ const MODULES = [
   { source: "tanh-f64x2.wat", constant: "tanhF64x2Wasm" },
 ];
 
-/** A running sum's step `s ← s + x·w` of gemm-f64x2.wat, as the .wat writes it (one per running sum). */
+/** A running sum's step `s ← s + x·w` of gemm-f64x2.wat, as the .wat writes it (8 in a block of 4 rows, 2 in a last row). */
 const MULTIPLY_ADD =
   /\(f64x2\.add \(local\.get (\$s\d\d)\) \(f64x2\.mul \(local\.get (\$x)\) \(local\.get (\$w\d)\)\)\)/g;
 
@@ -40,7 +40,7 @@ function fuseMultiplyAdd(text) {
     count++;
     return `(f64x2.relaxed_madd (local.get ${x}) (local.get ${w}) (local.get ${s}))`;
   });
-  if (count !== 8) throw new Error(`gemm-f64x2.wat: expected 8 running-sum steps to fuse, found ${count}`);
+  if (count !== 10) throw new Error(`gemm-f64x2.wat: expected 10 running-sum steps to fuse, found ${count}`);
   return fused;
 }
 

@@ -17,7 +17,8 @@
 ;; instead of two, so its sums differ from these in the last bits; assemble-wat.mjs derives it.
 ;;
 ;; Built by src/kernels/assemble-wat.mjs (wabt, at `npm run build`); loaded by
-;; src/kernels/heap-kernels.ts. M and N must be multiples of 4 (heap-kernels.ts checks).
+;; src/kernels/heap-kernels.ts. N must be a multiple of 4 (heap-kernels.ts checks); M any size, its
+;; last M mod 4 rows done one at a time.
 ;; Introduced in lab 002.
 (module
   (import "env" "memory" (memory 1))
@@ -55,11 +56,11 @@
     (local.set $cRowBytes (i32.shl (local.get $cRowStride) (i32.const 3)))
     (local.set $kEnd (i32.mul (local.get $K) (local.get $aColBytes)))
 
-    ;; for (m = 0; m < M; m += 4)
+    ;; for (m = 0; m + 4 <= M; m += 4): the blocks of four rows
     (local.set $m (i32.const 0))
     (block $rowsDone
       (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $m) (local.get $M)))
+        (br_if $rowsDone (i32.gt_u (i32.add (local.get $m) (i32.const 4)) (local.get $M)))
         ;; the block's four rows of A
         (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $aRowBytes))))
         (local.set $pa1 (i32.add (local.get $pa0) (local.get $aRowBytes)))
@@ -165,4 +166,45 @@
             (br $cols)))
 
         (local.set $m (i32.add (local.get $m) (i32.const 4)))
-        (br $rows)))))
+        (br $rows)))
+
+    ;; The last M mod 4 rows, one at a time (lab 001's batch of 5 rows: 4 + 1, no padding row
+    ;; computed): the same running sums as a block's row, so the same bits.
+    (block $restDone
+      (loop $rest
+        (br_if $restDone (i32.ge_u (local.get $m) (local.get $M)))
+        (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $aRowBytes))))
+        (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $cRowBytes))))
+        (local.set $n (i32.const 0))
+        (block $restColsDone
+          (loop $restCols
+            (br_if $restColsDone (i32.ge_u (local.get $n) (local.get $N)))
+            (local.set $s00 (v128.const i64x2 0 0))
+            (local.set $s01 (v128.const i64x2 0 0))
+            (local.set $pw (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 3))))
+            (local.set $k (i32.const 0))
+            (block $restKDone
+              (loop $restKs
+                (br_if $restKDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+                (local.set $w0 (v128.load align=8 (local.get $pw)))
+                (local.set $w1 (v128.load offset=16 align=8 (local.get $pw)))
+                (local.set $x (v128.load64_splat (i32.add (local.get $pa0) (local.get $k))))
+                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $x) (local.get $w0))))
+                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $x) (local.get $w1))))
+                (local.set $pw (i32.add (local.get $pw) (local.get $wRowBytes)))
+                (local.set $k (i32.add (local.get $k) (local.get $aColBytes)))
+                (br $restKs)))
+            (if (local.get $accumulate)
+              (then
+                (v128.store align=8 (local.get $pc)
+                  (f64x2.add (v128.load align=8 (local.get $pc)) (local.get $s00)))
+                (v128.store offset=16 align=8 (local.get $pc)
+                  (f64x2.add (v128.load offset=16 align=8 (local.get $pc)) (local.get $s01))))
+              (else
+                (v128.store align=8 (local.get $pc) (local.get $s00))
+                (v128.store offset=16 align=8 (local.get $pc) (local.get $s01))))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 32)))
+            (local.set $n (i32.add (local.get $n) (i32.const 4)))
+            (br $restCols)))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $rest)))))

@@ -12,7 +12,7 @@
  * - gemmWithJs: the JavaScript 4×4 kernel (src/kernels/gemm-4x4.ts) reading the operands as stored;
  *   for the 4-unit nets, where copies would not pay.
  * - gemmWithWasm: the WebAssembly SIMD kernel of lab 002 (src/kernels/gemm-f64x2.wat) on copies of
- *   the operands in its heap, zero-padded to multiples of 4. The per-step products are small (a
+ *   the operands in its heap, W's columns zero-padded to a multiple of 4. The per-step products are small (a
  *   batch of 5 rows), so the recurrent weight is packed into the heap once per chunk (packRight)
  *   rather than per step, and the products over a whole chunk read A as stored (its strides do
  *   the transpose).
@@ -130,7 +130,7 @@ export function transpose(src: Float64Array, off: number, rows: number, cols: nu
  * A right operand packed once for many products with it: the recurrence multiplies one weight
  * matrix by a small [batch, features] block at every step of a chunk, and packing it once (rather
  * than at each of the T steps) is what makes the WebAssembly kernel pay on those small blocks
- * (m = 5 rows, padded to 8). Only the latest packed matrix is usable: packing another replaces it
+ * (m = 5 rows: one block of 4 and a last row). Only the latest packed matrix is usable: packing another replaces it
  * (the layers pack their W_hh, run the chunk's steps, and are done before the next layer packs).
  * B must not change while its packing is in use.
  */
@@ -232,7 +232,6 @@ function packW(
  * Runs the kernel on A (copied as stored, [m, k] or [k, m] when transA: its strides do the
  * transpose) and W at heap offset w, into a scratch block, then adds each output to C: the order
  * of the JavaScript kernel (each output's k products summed in one running sum, then added to C once).
- * Rows m … M−1 of the scratch read whatever follows A in the heap; they are never copied out.
  */
 function runOnHeap(
   g: WasmGemm,
@@ -248,8 +247,7 @@ function runOnHeap(
   C: Float64Array,
   cOff: number,
 ): void {
-  const M = up4(m),
-    N = up4(n),
+  const N = up4(n),
     heap = g.heap;
   heap.set(A.subarray(aOff, aOff + m * k), a);
   g.kernel(heap, {
@@ -260,7 +258,7 @@ function runOnHeap(
     wRowStride: N,
     c,
     cRowStride: N,
-    M,
+    M: m, // the kernel's last m mod 4 rows run one at a time: no padding rows computed
     N,
     K: k,
     accumulate: false,
