@@ -1,9 +1,10 @@
 /**
  * What bench/tfjs/*.ts load instead of bptt-lab: TensorFlow.js (tfjs-core + tfjs-layers) on one
- * backend, `BENCH_TFJS_BACKEND` (default wasm: on this VM 3-4 times faster than cpu for lab 002, level for 4-unit nets; the faster
- * small recurrent nets: SIMD, 1 thread; "cpu" to compare), with tfjs-core's op gradients and chained ops registered
- * as @tensorflow/tfjs does (its CommonJS bundle leaves both out; src/tf-gradients.ts is a
- * standalone module, not the library).
+ * backend, `BENCH_TFJS_BACKEND` (default wasm, with SIMD and 1 thread in Node: on this VM it ran
+ * lab 002's mini-batch epoch 3.4 times faster than cpu and the 60-unit echo net 1.5 times faster,
+ * level on 4 units; "cpu" to compare; tfjs-node does not install here), with tfjs-core's op
+ * gradients and chained ops registered as @tensorflow/tfjs does (its CommonJS bundle leaves both
+ * out; src/tf-gradients.ts is a standalone module, not the library).
  * The bptt-lab library itself is never loaded: the timing protocol is bench/ours/harness.ts's.
  */
 import type { Loaded } from "../ours/harness";
