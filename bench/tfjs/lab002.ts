@@ -86,8 +86,10 @@ function makeStep(t: Tfjs, net: ReturnType<typeof makeNet>, lr: number, clip: nu
       const names = net.vars.map((v) => v.name);
       const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k])))));
       const scale = tf.where(tf.greater(norm, clip), tf.div(clip, tf.add(norm, 1e-6)), tf.onesLike(norm));
-      const update: Record<string, Tensor> = {};
-      net.vars.forEach((v) => (update[v.name] = tf.add(tf.mul(grads[v.name], scale), tf.mul(v, wd))));
+      const update = net.vars.map((v) => ({
+        name: v.name,
+        tensor: tf.add(tf.mul(grads[v.name], scale), tf.mul(v, wd)),
+      }));
       optimizer.applyGradients(update);
       return { loss: value, correct: correct! };
     });
