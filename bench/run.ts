@@ -25,7 +25,7 @@ side, the same work in TensorFlow.js (bench/tfjs/*.ts: tfjs-layers, float32, on 
 what a TypeScript user would pick instead of bptt-lab: "vs TF.js" = ours / TF.js.
 
 Options:
-  --rounds N      rounds of (ours, reference) per section (default 3)
+  --rounds N      rounds of (ours, reference[, TF.js]) per section (default 3)
   --quick         2 rounds, and the long sections shortened (a few minutes)
   --full          the labs' full lengths: 200 harmonics epochs and 200 GIF frames (lab 000),
                   20 epochs per echo-10 run (lab 001); expect an hour with the references
@@ -470,7 +470,8 @@ async function main(): Promise<void> {
   if (tfjsLib)
     console.log(
       `vs TF.js = ours / TensorFlow.js (bench/tfjs/: ${tfjsLib}, the same work written with tfjs-layers, custom training loops), medians; ` +
-        `TF.js trains in float32, ours in float64; its RMSprop is set to PyTorch's (decay 0.99, epsilon in the root), its GRU resets before the recurrent product (PyTorch and ours: after).`,
+        `TF.js trains in float32, ours in float64; its RMSprop is set to PyTorch's (decay 0.99, epsilon in the root), its GRU resets before the recurrent product (PyTorch and ours: after). ` +
+        `${rows.filter((r) => r.tfjsRatio !== undefined && r.tfjsRatio < 1).length} of ${rows.filter((r) => r.tfjsRatio !== undefined).length} sections faster than TF.js.`,
     );
   if (both.length) {
     console.log(
