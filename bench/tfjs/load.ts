@@ -40,7 +40,14 @@ export async function loadTfjs(): Promise<Loaded<Tfjs>> {
   if ("firstUse" in b) b.firstUse = false;
   const tfl = await import("@tensorflow/tfjs-layers");
   const backend = tf.getBackend();
-  return { context: { tf, tfl, backend }, lib: `tfjs-layers ${tfl.version_layers} (${backend})` };
+  let detail = backend;
+  if (backend === "wasm") {
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+    const threads = wasm.getThreadsCount();
+    detail += `${simd ? ", SIMD" : ""}, ${threads} thread${threads === 1 ? "" : "s"}`;
+  }
+  return { context: { tf, tfl, backend }, lib: `tfjs-layers ${tfl.version_layers} (${detail})` };
 }
 
 /** PyTorch's default initialisation of nn.RNN/LSTM/GRU/Linear weights: U(-1/√fanIn, 1/√fanIn). */
