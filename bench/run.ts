@@ -20,15 +20,18 @@ measurement) and in a Python reference of the original lab (bench/reference/*.py
 Debian's /usr/bin/python3 + python3-torch + python3-numpy), alternating the two (ours first in
 odd rounds, theirs first in even ones) so that load on the machine hits both alike. Each child
 reports the wall time of the section's work only; start-up, imports and setup are reported
-apart. Prints a table of medians and writes results/bench.json.
+apart. Prints a table of medians and writes results/bench.json. Labs 001-002 also run a third
+side, the same work in TensorFlow.js (bench/tfjs/*.ts: tfjs-layers, float32, on its wasm backend),
+what a TypeScript user would pick instead of bptt-lab: "vs TF.js" = ours / TF.js.
 
 Options:
-  --rounds N      rounds of (ours, reference) per section (default 3)
+  --rounds N      rounds of (ours, reference[, TF.js]) per section (default 3)
   --quick         2 rounds, and the long sections shortened (a few minutes)
   --full          the labs' full lengths: 200 harmonics epochs and 200 GIF frames (lab 000),
                   20 epochs per echo-10 run (lab 001); expect an hour with the references
   --only REGEX    only the sections whose "lab/section" matches, e.g. --only 001 or --only rprop
-  --no-python     time ours alone
+  --no-python     no Python reference
+  --no-tfjs       no TensorFlow.js side (its echo-10 and lab 002 runs take minutes)
   --python PATH   the Python interpreter (default /usr/bin/python3)
   --lib src|dist|DIR  load the library from src/ through tsx (default), from the built dist/,
                   or from DIR, a patched copy of src/ placed in the project folder (so that its
@@ -41,6 +44,8 @@ interface Cli {
   mode: "default" | "quick" | "full";
   only?: RegExp;
   python?: string;
+  /** Run the TensorFlow.js side (bench/tfjs/) where a section has one. */
+  tfjs: boolean;
   /** "src", "dist", or the absolute path of another copy of src/ (A/B runs). */
   lib: string;
   out: string;
@@ -56,6 +61,7 @@ function parseCli(argv: string[]): Cli | "help" {
       full: { type: "boolean" },
       only: { type: "string" },
       "no-python": { type: "boolean" },
+      "no-tfjs": { type: "boolean" },
       python: { type: "string" },
       lib: { type: "string" },
       out: { type: "string" },
@@ -79,6 +85,7 @@ function parseCli(argv: string[]): Cli | "help" {
     mode,
     only: values.only ? new RegExp(values.only) : undefined,
     python: values["no-python"] ? undefined : (values.python ?? "/usr/bin/python3"),
+    tfjs: !values["no-tfjs"],
     lib,
     out: path.resolve(values.out ?? path.join(ROOT, "results", "bench.json")),
   };
@@ -101,6 +108,8 @@ interface Measurement {
   /** The whole child process, as the parent saw it. */
   processSeconds: number;
   loadAverage: number;
+  /** What the child loaded (ours: src/dist/…; TF.js: "tfjs-layers 4.22.0 (wasm)"). */
+  lib?: string;
   info?: unknown;
 }
 
@@ -127,9 +136,9 @@ async function measure(unit: Unit, side: Side, round: number, cli: Cli): Promise
   const spec = unit[side]!;
   const args = [...spec.args(cli.mode)];
   const [command, argv] =
-    side === "ours"
-      ? [process.execPath, ["--import", "tsx", path.join("bench", "ours", spec.file), ...args]]
-      : [cli.python!, [path.join("bench", "reference", spec.file), ...args]];
+    side === "reference"
+      ? [cli.python!, [path.join("bench", "reference", spec.file), ...args]]
+      : [process.execPath, ["--import", "tsx", path.join("bench", side, spec.file), ...args]];
   const env = { ...process.env, BENCH_LIB: cli.lib, PYTHONDONTWRITEBYTECODE: "1" };
   const loadAverage = os.loadavg()[0];
   const r = await run(command, argv, env);
@@ -224,6 +233,12 @@ interface Row {
   referenceBaseMb?: number;
   oursStartup?: number;
   referenceStartup?: number;
+  /** The TensorFlow.js side (bench/tfjs/): median seconds, ours ÷ it, each round's ours ÷ it, peaks. */
+  tfjs?: number;
+  tfjsRatio?: number;
+  tfjsRoundRatios?: number[];
+  tfjsPeakMb?: number;
+  tfjsBaseMb?: number;
   note?: string;
   /** Lab length / benched length (e.g. 20 when 1 of 20 epochs is timed), for the full-lab projection. */
   scale: number;
@@ -247,10 +262,15 @@ function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode
   const failures = ms.filter((m) => !m.ok).map((m) => `${m.side} round ${m.round}: ${m.error}`);
   // A round's two sides ran back to back, so their ratio shares that minute's machine speed: the
   // spread of these ratios says how far the median ratio can be trusted on a drifting machine.
-  const roundRatios = o
-    .map((a) => ({ a, b: r.find((m) => m.round === a.round) }))
-    .filter(({ a, b }) => a.seconds !== undefined && b?.seconds !== undefined && b.seconds > 0)
-    .map(({ a, b }) => a.seconds! / b!.seconds!);
+  const ratiosTo = (other: Measurement[]) =>
+    o
+      .map((a) => ({ a, b: other.find((m) => m.round === a.round) }))
+      .filter(({ a, b }) => a.seconds !== undefined && b?.seconds !== undefined && b.seconds > 0)
+      .map(({ a, b }) => a.seconds! / b!.seconds!);
+  const roundRatios = ratiosTo(r);
+  const tf = side("tfjs");
+  const tfjs = med(tf, (m) => m.seconds);
+  const tfjsRoundRatios = ratiosTo(tf);
   return {
     lab: unit.lab,
     section: unit.section,
@@ -266,6 +286,11 @@ function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode
     referenceBaseMb: r.length ? Math.max(...r.map((m) => m.maxRssBeforeKb ?? 0)) / 1024 : undefined,
     oursStartup: med(o, (m) => (m.seconds === undefined ? undefined : m.processSeconds - m.seconds)),
     referenceStartup: med(r, (m) => (m.seconds === undefined ? undefined : m.processSeconds - m.seconds)),
+    tfjs,
+    tfjsRatio: ours !== undefined && tfjs !== undefined ? ours / tfjs : undefined,
+    tfjsRoundRatios: tfjsRoundRatios.length ? tfjsRoundRatios : undefined,
+    tfjsPeakMb: peak(tf),
+    tfjsBaseMb: tf.length ? Math.max(...tf.map((m) => m.maxRssBeforeKb ?? 0)) / 1024 : undefined,
     note: [note, ...failures].filter(Boolean).join("; ") || undefined,
     scale: unit.scale(mode),
     alternative: unit.alternative,
@@ -308,6 +333,9 @@ function table(rows: Row[]): string {
     "cpu ratio",
     "peak RSS ours",
     "peak RSS ref",
+    "TF.js (median)",
+    "vs TF.js",
+    "peak RSS TF.js",
   ];
   const body = rows.map((r) => [
     r.lab,
@@ -319,6 +347,9 @@ function table(rows: Row[]): string {
     r.cpuRatio === undefined ? "-" : r.cpuRatio.toFixed(r.cpuRatio < 0.1 ? 3 : 2),
     peakCell(r.oursPeakMb, r.oursBaseMb),
     peakCell(r.referencePeakMb, r.referenceBaseMb),
+    fmtSeconds(r.tfjs),
+    r.tfjsRatio === undefined ? "-" : r.tfjsRatio.toFixed(r.tfjsRatio < 0.1 ? 3 : 2),
+    peakCell(r.tfjsPeakMb, r.tfjsBaseMb),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
@@ -413,12 +444,12 @@ async function main(): Promise<void> {
   }
   for (let round = 1; round <= cli.rounds; round++) {
     for (const unit of selected) {
-      const sides: Side[] =
-        unit.reference && !python.missing[unit.reference.needs]
-          ? round % 2
-            ? ["ours", "reference"]
-            : ["reference", "ours"]
-          : ["ours"];
+      const inOrder: Side[] = [
+        "ours",
+        ...(unit.reference && !python.missing[unit.reference.needs] ? ["reference" as const] : []),
+        ...(unit.tfjs && cli.tfjs ? ["tfjs" as const] : []),
+      ];
+      const sides = round % 2 ? inOrder : inOrder.reverse(); // ours first in odd rounds, last in even ones
       for (const side of sides) {
         const m = await measure(unit, side, round, cli);
         results.get(unit)!.push(m);
@@ -467,6 +498,13 @@ async function main(): Promise<void> {
     `peak RSS: the process's high-water mark (Node: process.resourceUsage().maxRSS; Python: ru_maxrss), max over rounds, imports included; ` +
       `(+N): what the timed work added to the peak reached before it (imports, data, model).`,
   );
+  const tfjsLib = [...results.values()].flat().find((m) => m.side === "tfjs" && m.ok)?.lib;
+  if (tfjsLib)
+    console.log(
+      `vs TF.js = ours / TensorFlow.js (bench/tfjs/: ${tfjsLib}, the same work written with tfjs-layers, custom training loops), medians; ` +
+        `TF.js trains in float32, ours in float64; its RMSprop is set to PyTorch's (decay 0.99, epsilon in the root), its GRU resets before the recurrent product (PyTorch and ours: after). ` +
+        `${rows.filter((r) => r.tfjsRatio !== undefined && r.tfjsRatio < 1).length} of ${rows.filter((r) => r.tfjsRatio !== undefined).length} sections faster than TF.js.`,
+    );
   if (both.length) {
     console.log(
       `${labRows.length - slower.length} of ${labRows.length} lab sections faster than the reference` +
@@ -508,6 +546,7 @@ async function main(): Promise<void> {
         rounds: cli.rounds,
         lib: cli.lib,
         machine: { ...machine, loadAverageEnd },
+        tfjsSide: cli.tfjs ? (tfjsLib ?? null) : "--no-tfjs",
         totalSeconds,
         wholeHeadlessRun: whole,
         rows,

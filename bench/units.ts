@@ -1,14 +1,15 @@
 // The sections `npm run bench` times (bench/run.ts): for each lab's training sections, the script
 // and arguments of bptt-lab's side (bench/ours/*.ts) and of the Python reference
-// (bench/reference/*.py), with the lengths each mode runs. Sizes are the notebooks' defaults;
+// (bench/reference/*.py), with the lengths each mode runs, and for labs 001-002 the same work in
+// TensorFlow.js (bench/tfjs/*.ts, the second yardstick of issue 14). Sizes are the notebooks' defaults;
 // where a section is shortened (1 of 20 epochs…), `scale` says by how much, so the bench can
 // project the labs' full training time. Issue 7.
 
-export type Side = "ours" | "reference";
+export type Side = "ours" | "reference" | "tfjs";
 export type Mode = "default" | "quick" | "full";
 
 export interface Script {
-  /** File under bench/ours/ or bench/reference/. */
+  /** File under bench/ours/, bench/reference/ or bench/tfjs/. */
   file: string;
   /** Section name and key=value options, per mode. */
   args: (mode: Mode) => string[];
@@ -22,6 +23,8 @@ export interface Unit {
   ours: Script;
   /** The Python reference and the module it needs; absent for sections timed on our side only. */
   reference?: Script & { needs: "numpy" | "torch" };
+  /** The same work in TensorFlow.js (tfjs-layers), what a TypeScript user would pick instead; same arguments as ours. */
+  tfjs?: Script;
   /** Why there is no reference. */
   oursOnly?: string;
   /** The lab's length over the timed length (1 when the whole section is timed). */
@@ -44,13 +47,18 @@ function pair(
   return { ours: { file: oursFile, args }, reference: { file: refFile, args, needs } };
 }
 
+/** The unit with a TensorFlow.js side: bench/tfjs/<file>, run with our side's arguments. */
+function withTfjs(file: string, unit: Unit): Unit {
+  return { ...unit, tfjs: { file, args: unit.ours.args } };
+}
+
 const harmonicsEpochs = (mode: Mode) => (mode === "full" ? 200 : mode === "quick" ? 10 : 20);
 const echo10Epochs = (mode: Mode) => (mode === "full" ? 20 : 1);
 /** Quick mode runs a fifth of an echo-10 epoch: 200 of the 1 000 chunks. */
 const echo10Length = (mode: Mode) => (mode === "quick" ? 4000 : 20000);
 
 function echo10(section: string, what: string): Unit {
-  return {
+  return withTfjs("lab001.ts", {
     lab: "001",
     section,
     label: (mode) => `${what}, ${mode === "quick" ? "1/5 epoch" : mode === "full" ? "20 epochs" : "1 of 20 epochs"}`,
@@ -59,7 +67,7 @@ function echo10(section: string, what: string): Unit {
       `length=${echo10Length(mode)}`,
     ]),
     scale: (mode) => (20 / echo10Epochs(mode)) * (20000 / echo10Length(mode)),
-  };
+  });
 }
 
 export const units: Unit[] = [
@@ -95,33 +103,33 @@ export const units: Unit[] = [
     scale: () => 1,
     modes: ["full"],
   },
-  {
+  withTfjs("lab001.ts", {
     lab: "001",
     section: "echo3-4",
     label: (mode) =>
       mode === "quick" ? "echo 3, ReLU RNN 4 units, 1 of 5 epochs" : "echo 3, ReLU RNN 4 units, 5 epochs",
     ...pair("lab001.ts", "lab001.py", "torch", "echo3-4", (mode) => [`epochs=${mode === "quick" ? 1 : 5}`]),
     scale: (mode) => (mode === "quick" ? 5 : 1),
-  },
+  }),
   echo10("echo10-4", "echo 10, ReLU RNN 4 units"),
   echo10("echo10-60", "echo 10, ReLU RNN 60 units"),
   echo10("echo10-6x60", "echo 10, ReLU RNN 6 × 60 units"),
   echo10("lstm16", "echo 10, LSTM 16 units"),
   echo10("gru16", "echo 10, GRU 16 units"),
-  {
+  withTfjs("lab002.ts", {
     lab: "002",
     section: "full-batch",
     label: () => "full-batch epoch, 4500 × 140, hidden 100 (1 of 20)",
     ...pair("lab002.ts", "lab002.py", "numpy", "full-batch"),
     scale: () => 20,
-  },
-  {
+  }),
+  withTfjs("lab002.ts", {
     lab: "002",
     section: "minibatch",
     label: () => "going further: 141 batches of 32 + test (1 of 14)",
     ...pair("lab002.ts", "lab002.py", "numpy", "minibatch"),
     scale: () => 14,
-  },
+  }),
   {
     lab: "002",
     section: "full-batch-fma",

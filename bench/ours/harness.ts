@@ -1,6 +1,7 @@
 /**
  * The child-process side of `npm run bench` (bench/run.ts) for bptt-lab's own measurements: one
  * process per measurement, run as `node --import tsx bench/ours/<lab>.ts <section> [key=value …]`.
+ * The TensorFlow.js side (bench/tfjs/*.ts) uses the same protocol through `mainWith`, with its own loader.
  *
  * It loads the library (src/ through tsx by default; `BENCH_LIB=dist` loads the compiled dist/ the
  * notebooks import; `BENCH_LIB=<folder>` another copy of src/, to measure a change side by side), builds the section's data and model (setup, not timed), times the section's
@@ -17,7 +18,7 @@ const startupSeconds = performance.now() / 1000;
 export type Lab = typeof import("../../src/index");
 export type Options = Record<string, string | number>;
 /** Builds a section's inputs (untimed) and returns the work to time; the work returns what to report. */
-export type Section = (lab: Lab, options: Options) => Promise<Work> | Work;
+export type Section<C = Lab> = (lab: C, options: Options) => Promise<Work> | Work;
 export type Work = () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
 
 function parseArgs(argv: string[]): { section: string; options: Options } {
@@ -41,19 +42,32 @@ export function num(options: Options, key: string, fallback: number): number {
   return v;
 }
 
-export async function runSections(file: string, sections: Record<string, Section>): Promise<void> {
+/** A section's inputs: the library, or whatever else a script loads (bench/tfjs/ loads TensorFlow.js). */
+export interface Loaded<C> {
+  context: C;
+  /** What was loaded, for the JSON line's `lib` field. */
+  lib: string;
+}
+
+/**
+ * The timing protocol, whatever the script loads: parses `<section> [key=value …]`, times `load`
+ * (importSeconds), the section's setup (setupSeconds) and its work (seconds, cpuSeconds), and prints
+ * the JSON line. bench/tfjs/*.ts call it with their own loader, so the library is not loaded there.
+ */
+export async function timeSections<C>(
+  file: string,
+  sections: Record<string, Section<C>>,
+  load: () => Promise<Loaded<C>>,
+): Promise<void> {
   const { section, options } = parseArgs(process.argv.slice(2));
   const make = sections[section];
   if (!make)
     throw new Error(`${path.basename(file)}: unknown section "${section}"; known: ${Object.keys(sections).join(", ")}`);
   const t0 = performance.now();
-  // BENCH_LIB: "src" (default), "dist", or a folder holding another copy of the library's index (A/B runs).
-  const which = process.env.BENCH_LIB ?? "src";
-  const lib = which === "dist" || which === "src" ? `../../${which}/index` : path.resolve(which, "index");
-  const lab: Lab = await import(lib);
+  const { context, lib } = await load();
   const importSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  const work = await make(lab, options);
+  const work = await make(context, options);
   const setupSeconds = (performance.now() - t1) / 1000;
   const maxRssBeforeKb = process.resourceUsage().maxRSS;
   const cpu0 = process.cpuUsage();
@@ -71,19 +85,35 @@ export async function runSections(file: string, sections: Record<string, Section
     maxRssKb: process.resourceUsage().maxRSS,
     maxRssBeforeKb,
     heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
-    lib: which,
+    lib,
     info,
   };
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 
-/** Runs `main` and exits non-zero with the error's message if it throws (unit scripts end with it). */
-export function main(file: string, sections: Record<string, Section>): void {
-  runSections(file, sections).then(
+/** Loads bptt-lab as BENCH_LIB says: "src" (default), "dist", or a folder holding another copy of its index (A/B runs). */
+async function loadLibrary(): Promise<Loaded<Lab>> {
+  const which = process.env.BENCH_LIB ?? "src";
+  const lib = which === "dist" || which === "src" ? `../../${which}/index` : path.resolve(which, "index");
+  return { context: (await import(lib)) as Lab, lib: which };
+}
+
+export function runSections(file: string, sections: Record<string, Section>): Promise<void> {
+  return timeSections(file, sections, loadLibrary);
+}
+
+/** Runs a script's sections with `load` (default: the library) and exits non-zero with the error's message if it throws. */
+export function mainWith<C>(file: string, sections: Record<string, Section<C>>, load: () => Promise<Loaded<C>>): void {
+  timeSections(file, sections, load).then(
     () => process.exit(0), // worker threads (lab 002) are unref'd, but do not wait for anything else either
     (error: unknown) => {
       process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
       process.exit(1);
     },
   );
+}
+
+/** Runs a script's sections on the library (bench/ours/ scripts end with it). */
+export function main(file: string, sections: Record<string, Section>): void {
+  mainWith(file, sections, loadLibrary);
 }
