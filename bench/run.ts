@@ -22,6 +22,13 @@ odd rounds, theirs first in even ones) so that load on the machine hits both ali
 reports the wall time of the section's work only; start-up, imports and setup are reported
 apart. Prints a table of medians and writes results/bench.json.
 
+Sections 001/kernel-heap and 001/kernel-worker (bench/ours/kernel.ts; --only kernel) time lab
+001's 6 × 60 echo-10 run inside tslab's engine, as a notebook cell after notebook 001's first
+cells, against the same run in a plain Node process, their "reference": on the kernel's heap,
+and through lab.trainAndTestInParallel on a worker thread. They load dist/ (npm run build), are
+kept out of the counts and projected totals, and the bench checks that all their runs trained
+the same weights to the bit.
+
 Options:
   --rounds N      rounds of (ours, reference) per section (default 3)
   --quick         2 rounds, and the long sections shortened (a few minutes)
@@ -127,7 +134,7 @@ async function measure(unit: Unit, side: Side, round: number, cli: Cli): Promise
   const spec = unit[side]!;
   const args = [...spec.args(cli.mode)];
   const [command, argv] =
-    side === "ours"
+    side === "ours" || unit.reference?.needs === "node"
       ? [process.execPath, ["--import", "tsx", path.join("bench", "ours", spec.file), ...args]]
       : [cli.python!, [path.join("bench", "reference", spec.file), ...args]];
   const env = { ...process.env, BENCH_LIB: cli.lib, PYTHONDONTWRITEBYTECODE: "1" };
@@ -392,7 +399,8 @@ async function main(): Promise<void> {
   const results = new Map<Unit, Measurement[]>(selected.map((u) => [u, []]));
   const notes = new Map<Unit, string | undefined>();
   for (const unit of selected) {
-    if (!unit.reference) notes.set(unit, `ours only: ${unit.oursOnly}`);
+    if (unit.apart) notes.set(unit, unit.apart);
+    else if (!unit.reference) notes.set(unit, `ours only: ${unit.oursOnly}`);
     else if (python.missing[unit.reference.needs])
       notes.set(unit, `reference not run: ${python.missing[unit.reference.needs]}`);
   }
@@ -423,11 +431,12 @@ async function main(): Promise<void> {
   console.log();
   console.log(table(rows));
   console.log();
-  const both = rows.filter((r) => r.ours !== undefined && r.reference !== undefined);
+  const both = rows.filter((r, i) => !selected[i].apart && r.ours !== undefined && r.reference !== undefined);
   const slower = both.filter((r) => r.ratio! >= 1);
   const projected = (pick: (r: Row) => number | undefined) => both.reduce((s, r) => s + (pick(r) ?? 0) * r.scale, 0);
-  const oursStart = median(rows.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
-  const refStart = median(rows.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
+  const compared = rows.filter((_, i) => !selected[i].apart);
+  const oursStart = median(compared.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
+  const refStart = median(compared.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
   console.log(
     `ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); rounds' ratios = the lowest and highest ratio of one round's back-to-back pair; cpu ratio = the same with each process's CPU time.`,
   );
@@ -460,6 +469,7 @@ async function main(): Promise<void> {
       `process start-up + imports + setup, outside the timings (median): ours ${fmtSeconds(oursStart)}, reference ${fmtSeconds(refStart)}.`,
     );
   }
+  for (const line of kernelTaxLines(selected, rows, results)) console.log(line);
   for (const r of rows) if (r.note) console.log(`note ${r.lab}/${r.section}: ${r.note}`);
   console.log(
     `load average at start ${machine.loadAverageStart.join(", ")}, at end ${loadAverageEnd.join(", ")}; TensorFlow.js backend: ${machine.tfjsBackend} ` +
@@ -492,6 +502,32 @@ async function main(): Promise<void> {
   );
   console.log(`wrote ${path.relative(process.cwd(), cli.out) || cli.out}`);
   if (rows.some((r) => r.ours === undefined)) process.exitCode = 1;
+}
+
+/**
+ * Section 001/kernel-* (issue 14 item 1, "no notebook tax", bench/ours/kernel.ts): the in-kernel ÷
+ * plain Node ratios, and whether every run of the kernel sections trained the same weights to the bit.
+ */
+function kernelTaxLines(selected: Unit[], rows: Row[], results: Map<Unit, Measurement[]>): string[] {
+  const apart = selected.map((u, i) => ({ u, r: rows[i] })).filter(({ u }) => u.apart && u.ours.file === "kernel.ts");
+  if (apart.length === 0) return [];
+  const ratios = apart.map(
+    ({ r }) =>
+      `${r.section} ${r.ratio === undefined ? "-" : r.ratio.toFixed(2)}` +
+      (r.roundRatios && r.roundRatios.length > 1 ? ` (rounds ${spreadCell(r.roundRatios)})` : ""),
+  );
+  const fingerprints = apart.flatMap(({ u }) =>
+    results
+      .get(u)!
+      .filter((m) => m.ok)
+      .map((m) => JSON.stringify((m.info as { result?: unknown } | undefined)?.result)),
+  );
+  const same = fingerprints.length > 0 && fingerprints.every((f) => f === fingerprints[0]);
+  return [
+    `in-kernel ÷ plain Node (the "reference" of the 001/kernel-* rows; issue 14 asks ≤ 1.1): ${ratios.join(", ")}; ` +
+      `trained results (losses, accuracies, weights hash) of all ${fingerprints.length} runs ` +
+      (same ? "identical to the bit." : `DIFFER: ${[...new Set(fingerprints)].join(" / ")}`),
+  ];
 }
 
 /**
