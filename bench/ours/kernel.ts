@@ -12,10 +12,10 @@
  *   kernel-worker  the same run from the same kind of kernel, through
  *                  lab.trainAndTestInParallel([spec]), which trains it on a worker thread, off the
  *                  kernel's heap.
- * Before the timed cell the kernel runs notebook 001's code cells up to its first training cell
- * (parameters, imports, initBackend, the data cells, the TF.js gradient check, the fused vs
- * reference BPTT check, showSource), so that tslab's compiler and the heap hold what a real session
- * holds at that point (warm=import: only the import cell).
+ * Before the timed cells the kernel runs notebook 001's code cells up to its 6 × 60 training cell,
+ * with the notebook's short preset (see warmCells), so that tslab's compiler and the heap hold
+ * what a real session holds there (warm=notebook: only the cells before its first training;
+ * warm=import: only the import cell).
  *
  * Timed: the trainAndTest (or trainAndTestInParallel) call alone, measured inside the cell around
  * its await (tslab's compiling of the cell is reported apart as outerSeconds); the test pass is
@@ -26,7 +26,7 @@
  * when it trained, about 0 when a worker did).
  *
  * All three load dist/ (as the notebooks do), whatever --lib says: `npm run build` first.
- * Options: epochs=N (1), length=L (20000), testLength=L (length), warm=notebook|import,
+ * Options: epochs=N (1), length=L (20000), testLength=L (length), warm=session|notebook|import,
  * pad=auto|0|1 (kernel-worker: add a tiny second run so that the real one goes to a worker
  * thread, for a library whose trainAndTestInParallel runs a single run in the calling thread;
  * auto: only when a probe finds it does).
@@ -38,6 +38,8 @@ import { performance } from "node:perf_hooks";
 import util from "node:util";
 import type { ParallelRunSpec, ParamSet, TrainAndTestResult } from "../../src/index";
 import { DIAGNOSTIC_FORMAT, loadTslabEngine } from "../../src/notebook/tslab-adapter";
+import { type JsonObject, isCodeCell, joinSource, readNotebook } from "../../scripts/runner/notebook";
+import { injectParameters } from "../../scripts/runner/params";
 import { type Lab, type Options, type Section, main, num } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -145,17 +147,36 @@ const timeEnd = (result: string, params: string) => `{
   };
 }`;
 
-/** The code cells of notebook 001 before its first training cell. */
-function notebookWarmCells(): string[] {
-  const nb = JSON.parse(fs.readFileSync(NOTEBOOK, "utf8")) as {
-    cells: { cell_type: string; source: string[] | string }[];
-  };
-  const code = nb.cells
-    .filter((c) => c.cell_type === "code")
-    .map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
-  const firstTraining = code.findIndex((s) => /\blab\.(trainAndTest|trainTruncated|train)\w*\(/.test(s));
-  if (firstTraining < 1) throw new Error(`${NOTEBOOK}: no training cell found after its first cells`);
-  return code.slice(0, firstTraining);
+type Warm = "session" | "notebook" | "import";
+const WARM_WHAT: Record<Warm, string> = {
+  session: "notebook 001's code cells before its 6 × 60 run, with its short preset",
+  notebook: "notebook 001's code cells before its first training",
+  import: "the import cell alone",
+};
+
+/**
+ * The cells the kernel runs before the timed ones. session: notebook 001's code cells before its
+ * 6 × 60 training cell, with the notebook's "short" preset injected as the headless runner injects
+ * it (shorter echo-10 runs, fewer seeds), so that the kernel holds what a session holds when it
+ * reaches that cell: earlier models and results, charts rendered, TF.js loaded, tslab's compiler
+ * warm. notebook: the cells before its first training (parameters, imports, initBackend, data,
+ * the TF.js gradient check, the fused vs reference BPTT check, showSource). import: the import alone.
+ */
+function warmCells(warm: Warm): string[] {
+  if (warm === "import") return [`import * as lab from "../dist";`];
+  let nb = readNotebook(NOTEBOOK, path.relative(ROOT, NOTEBOOK));
+  if (warm === "session") {
+    const preset = (nb.metadata as { bptt_lab?: { presets?: Record<string, JsonObject> } }).bptt_lab?.presets?.short;
+    if (!preset) throw new Error(`${NOTEBOOK}: no "short" preset in its metadata`);
+    nb = injectParameters(nb, preset);
+  }
+  const code = nb.cells.filter(isCodeCell).map((c) => joinSource(c.source));
+  const stop =
+    warm === "session"
+      ? code.findIndex((s) => /layers:\s*deepLayers/.test(s))
+      : code.findIndex((s) => /\blab\.(trainAndTest|trainTruncated|train)\w*\(/.test(s));
+  if (stop < 1) throw new Error(`${NOTEBOOK}: the cell to stop before (warm=${warm}) is not there any more`);
+  return code.slice(0, stop);
 }
 
 /** A tslab engine in this process, wired as scripts/runner/worker.ts wires it; cells' output is discarded. */
@@ -205,13 +226,13 @@ function startKernel() {
 function kernel(offHeap: boolean): Section {
   return async (lab: Lab, options) => {
     const spec = specOf(options);
-    const warm = String(options.warm ?? "notebook");
-    if (warm !== "notebook" && warm !== "import")
-      throw new Error(`bench: warm must be notebook or import, got ${warm}`);
+    const warm = String(options.warm ?? "session") as Warm;
+    if (!(warm in WARM_WHAT))
+      throw new Error(`bench: warm must be one of ${Object.keys(WARM_WHAT).join(", ")}, got ${warm}`);
+    const cells = warmCells(warm);
     const k = startKernel();
     const t0 = performance.now();
-    for (const cell of warm === "notebook" ? notebookWarmCells() : [`import * as lab from "../dist";`])
-      await k.run(cell);
+    for (const cell of cells) await k.run(cell);
     const warmSeconds = (performance.now() - t0) / 1000;
     let padded = false;
     if (offHeap) {
@@ -236,13 +257,15 @@ ${timeEnd("benchRuns[0]", "benchRuns[0].model.params")}`
 const benchRun = await lab.trainAndTest({ model: benchModel, data: benchData, test: benchTest, optimizer: benchOptimizer, epochs: benchSpec.epochs, log: false, progress: false });
 ${timeEnd("benchRun", "benchModel.params")}`;
     await k.run(setupCell);
+    const heapBefore = process.memoryUsage().heapUsed;
     return async () => {
       await k.run(timedCell);
       const t = (globalThis as { __bench?: Timed }).__bench!;
       return report(t, {
         epochs: spec.epochs,
         chunks: new lab.EchoData(spec.data).numChunks,
-        warm: warm === "notebook" ? `notebook 001's first ${k.cells - 1} code cells` : "the import cell",
+        warm: `${WARM_WHAT[warm]} (${cells.length} cells)`,
+        heapUsedBeforeMb: +(heapBefore / 2 ** 20).toFixed(1),
         warmSeconds,
         warmOutputBytes: k.outputBytes,
         ...(offHeap
