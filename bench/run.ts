@@ -24,6 +24,13 @@ apart. Prints a table of medians and writes results/bench.json. Labs 001-002 als
 side, the same work in TensorFlow.js (bench/tfjs/*.ts: tfjs-layers, float32, on its wasm backend),
 what a TypeScript user would pick instead of bptt-lab: "vs TF.js" = ours / TF.js.
 
+Sections 001/kernel-heap and 001/kernel-worker (bench/ours/kernel.ts; --only kernel) time lab
+001's 6 × 60 echo-10 run inside tslab's engine, as a notebook cell after notebook 001's first
+cells, against the same run in a plain Node process, their "reference": on the kernel's heap,
+and through lab.trainAndTestInParallel on a worker thread. They load dist/ (npm run build), are
+kept out of the counts and projected totals, and the bench checks that all their runs trained
+the same weights to the bit.
+
 Options:
   --rounds N      rounds of (ours, reference[, TF.js]) per section (default 3)
   --quick         2 rounds, and the long sections shortened (a few minutes)
@@ -136,9 +143,13 @@ async function measure(unit: Unit, side: Side, round: number, cli: Cli): Promise
   const spec = unit[side]!;
   const args = [...spec.args(cli.mode)];
   const [command, argv] =
-    side === "reference"
+    side === "reference" && unit.reference?.needs !== "node"
       ? [cli.python!, [path.join("bench", "reference", spec.file), ...args]]
-      : [process.execPath, ["--import", "tsx", path.join("bench", side, spec.file), ...args]];
+      : // ours, TF.js, or a reference that is a plain Node process (001/kernel-*: bench/ours/)
+        [
+          process.execPath,
+          ["--import", "tsx", path.join("bench", side === "reference" ? "ours" : side, spec.file), ...args],
+        ];
   const env = { ...process.env, BENCH_LIB: cli.lib, PYTHONDONTWRITEBYTECODE: "1" };
   const loadAverage = os.loadavg()[0];
   const r = await run(command, argv, env);
@@ -293,7 +304,7 @@ function summarize(unit: Unit, ms: Measurement[], note: string | undefined, mode
     tfjsBaseMb: tf.length ? Math.max(...tf.map((m) => m.maxRssBeforeKb ?? 0)) / 1024 : undefined,
     note: [note, ...failures].filter(Boolean).join("; ") || undefined,
     scale: unit.scale(mode),
-    alternative: unit.alternative,
+    alternative: unit.alternative || unit.apart !== undefined,
   };
 }
 
@@ -438,7 +449,8 @@ async function main(): Promise<void> {
   const results = new Map<Unit, Measurement[]>(selected.map((u) => [u, []]));
   const notes = new Map<Unit, string | undefined>();
   for (const unit of selected) {
-    if (!unit.reference) notes.set(unit, `ours only: ${unit.oursOnly}`);
+    if (unit.apart) notes.set(unit, unit.apart);
+    else if (!unit.reference) notes.set(unit, `ours only: ${unit.oursOnly}`);
     else if (python.missing[unit.reference.needs])
       notes.set(unit, `reference not run: ${python.missing[unit.reference.needs]}`);
   }
@@ -489,8 +501,9 @@ async function main(): Promise<void> {
   // The labs' training as the notebooks run it: a section's other mode (e.g. fused multiply-adds) is not counted twice.
   const projected = (pick: (r: Row) => number | undefined) =>
     both.filter((r) => !r.alternative).reduce((s, r) => s + (pick(r) ?? 0) * r.scale, 0);
-  const oursStart = median(rows.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
-  const refStart = median(rows.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
+  const compared = rows.filter((_, i) => !selected[i].apart);
+  const oursStart = median(compared.map((r) => r.oursStartup).filter((x): x is number => x !== undefined));
+  const refStart = median(compared.map((r) => r.referenceStartup).filter((x): x is number => x !== undefined));
   console.log(
     `ratio = ours / reference, wall clock of the section's work (medians of ${cli.rounds} rounds); rounds' ratios = the lowest and highest ratio of one round's back-to-back pair; cpu ratio = the same with each process's CPU time.`,
   );
@@ -530,6 +543,7 @@ async function main(): Promise<void> {
       `process start-up + imports + setup, outside the timings (median): ours ${fmtSeconds(oursStart)}, reference ${fmtSeconds(refStart)}.`,
     );
   }
+  for (const line of kernelTaxLines(selected, rows, results)) console.log(line);
   for (const r of rows) if (r.note) console.log(`note ${r.lab}/${r.section}: ${r.note}`);
   console.log(
     `load average at start ${machine.loadAverageStart.join(", ")}, at end ${loadAverageEnd.join(", ")}; TensorFlow.js backend: ${machine.tfjsBackend} ` +
@@ -563,6 +577,32 @@ async function main(): Promise<void> {
   );
   console.log(`wrote ${path.relative(process.cwd(), cli.out) || cli.out}`);
   if (rows.some((r) => r.ours === undefined)) process.exitCode = 1;
+}
+
+/**
+ * Section 001/kernel-* (issue 14 item 1, "no notebook tax", bench/ours/kernel.ts): the in-kernel ÷
+ * plain Node ratios, and whether every run of the kernel sections trained the same weights to the bit.
+ */
+function kernelTaxLines(selected: Unit[], rows: Row[], results: Map<Unit, Measurement[]>): string[] {
+  const apart = selected.map((u, i) => ({ u, r: rows[i] })).filter(({ u }) => u.apart && u.ours.file === "kernel.ts");
+  if (apart.length === 0) return [];
+  const ratios = apart.map(
+    ({ r }) =>
+      `${r.section} ${r.ratio === undefined ? "-" : r.ratio.toFixed(2)}` +
+      (r.roundRatios && r.roundRatios.length > 1 ? ` (rounds ${spreadCell(r.roundRatios)})` : ""),
+  );
+  const fingerprints = apart.flatMap(({ u }) =>
+    results
+      .get(u)!
+      .filter((m) => m.ok)
+      .map((m) => JSON.stringify((m.info as { result?: unknown } | undefined)?.result)),
+  );
+  const same = fingerprints.length > 0 && fingerprints.every((f) => f === fingerprints[0]);
+  return [
+    `in-kernel ÷ plain Node (the "reference" of the 001/kernel-* rows; issue 14 asks ≤ 1.1): ${ratios.join(", ")}; ` +
+      `trained results (losses, accuracies, weights hash) of all ${fingerprints.length} runs ` +
+      (same ? "identical to the bit." : `DIFFER: ${[...new Set(fingerprints)].join(" / ")}`),
+  ];
 }
 
 /**

@@ -21,10 +21,15 @@ export interface Unit {
   /** What is timed, for the table (says when it is shortened). */
   label: (mode: Mode) => string;
   ours: Script;
-  /** The Python reference and the module it needs; absent for sections timed on our side only. */
-  reference?: Script & { needs: "numpy" | "torch" };
+  /**
+   * The Python reference and the module it needs; absent for sections timed on our side only.
+   * needs "node": the reference is a plain Node process running bench/ours/<file> (section 001/kernel-*).
+   */
+  reference?: Script & { needs: "numpy" | "torch" | "node" };
   /** The same work in TensorFlow.js (tfjs-layers), what a TypeScript user would pick instead; same arguments as ours. */
   tfjs?: Script;
+  /** Why this row is no comparison with the reference (kept out of the counts and projected totals). */
+  apart?: string;
   /** Why there is no reference. */
   oursOnly?: string;
   /** The lab's length over the timed length (1 when the whole section is timed). */
@@ -189,3 +194,29 @@ export const units: Unit[] = [
     scale: () => 1,
   },
 ];
+
+/**
+ * Issue 14 item 1, "no notebook tax": the 6 × 60 echo-10 run in a tslab kernel (bench/ours/kernel.ts)
+ * against the same run in a plain Node process, its "reference" here.
+ */
+function kernelTax(section: "kernel-heap" | "kernel-worker", what: string): Unit {
+  const args = (name: string) => (mode: Mode) => [name, `epochs=${echo10Epochs(mode)}`, `length=${echo10Length(mode)}`];
+  return {
+    lab: "001",
+    section,
+    label: (mode) =>
+      `${what} ÷ plain Node: echo 10, 6 × 60 units, ${mode === "quick" ? "1/5 epoch" : mode === "full" ? "20 epochs" : "1 epoch"} + test`,
+    ours: { file: "kernel.ts", args: args(section) },
+    reference: { file: "kernel.ts", args: args("plain"), needs: "node" },
+    apart: "in a tslab kernel against a plain Node process, not against the Python reference",
+    scale: () => 1,
+  };
+}
+
+// After lab 001's own sections.
+units.splice(
+  units.findIndex((u) => u.section === "gru16") + 1,
+  0,
+  kernelTax("kernel-heap", "tslab kernel, on its heap"),
+  kernelTax("kernel-worker", "tslab kernel, on a worker thread"),
+);
