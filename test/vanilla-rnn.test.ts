@@ -93,15 +93,15 @@ test("the JavaScript and WebAssembly kernels compute the same products, bit for 
         aRowStride: 3,
         aColStride: 1,
         w: 0,
-        wRowStride: 4,
+        wRowStride: 6,
         c: 0,
-        cRowStride: 4,
-        M: 3,
-        N: 4,
+        cRowStride: 6,
+        M: 3, // any M runs (the last rows one at a time); N must be a multiple of 4
+        N: 6,
         K: 3,
         accumulate: false,
       }),
-    /multiples of 4, got M=3/,
+    /N must be a multiple of 4, got N=6/,
   );
   assert.throws(
     () =>
