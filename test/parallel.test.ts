@@ -10,6 +10,7 @@ import {
   EchoData,
   ParallelRunError,
   type ParallelRunSpec,
+  type RecurrentModel,
   RmsProp,
   gru,
   reluRnn,
@@ -144,48 +145,34 @@ test("startInParallel: runs started on worker threads print and return what trai
     await printed(() => runs.relu.report({ progress: false })),
     await printed(() => runs.gru.report({ progress: false })),
   ];
-  const inThisThread = [
-    await printed(() =>
+  // The same runs trained by trainAndTest in this thread, as the specs describe them.
+  const inThisThread = async (model: RecurrentModel) => ({
+    model,
+    ...(await printed(() =>
       trainAndTest({
-        model: reluRnn({ hiddenSize: 8, seed: 2 }),
+        model,
         data: new EchoData(echo(1)),
         test: new EchoData(echo(2)),
         optimizer: new RmsProp({ lr: 0.01 }),
         epochs: 2,
         progress: false,
       }),
-    ),
-    await printed(() =>
-      trainAndTest({
-        model: gru({ hiddenSize: 6, seed: 3 }),
-        data: new EchoData(echo(1)),
-        test: new EchoData(echo(2)),
-        optimizer: new RmsProp({ lr: 0.01 }),
-        epochs: 2,
-        progress: false,
-      }),
-    ),
+    )),
+  });
+  const here = [
+    await inThisThread(reluRnn({ hiddenSize: 8, seed: 2 })),
+    await inThisThread(gru({ hiddenSize: 6, seed: 3 })),
   ];
   const untimed = (lines: string[]) => lines.map((l) => l.replace(/trained in .*/, "trained in …"));
   started.forEach((s, i) => {
-    const t = inThisThread[i];
+    const t = here[i];
     assert.deepEqual(untimed(s.lines), untimed(t.lines));
     assert.equal(s.lines.length, 2 + 2, "two epoch lines, the test accuracy and the times");
     assert.deepEqual(s.value.train.lastLoss, t.value.train.lastLoss);
     assert.equal(s.value.test.accuracy, t.value.test.accuracy);
+    for (const [key, p] of Object.entries(t.model.params))
+      assert.deepEqual(s.value.model.params[key].data, p.data, `${t.model.name}: trained ${key}`);
   });
-  const model = reluRnn({ hiddenSize: 8, seed: 2 });
-  await trainAndTest({
-    model,
-    data: new EchoData(echo(1)),
-    test: new EchoData(echo(2)),
-    optimizer: new RmsProp({ lr: 0.01 }),
-    epochs: 2,
-    log: false,
-    progress: false,
-  });
-  for (const [key, p] of Object.entries(model.params))
-    assert.deepEqual(started[0].value.model.params[key].data, p.data, `trained ${key}`);
 });
 
 test("startInParallel: a failing run rejects its own result, naming it; the others finish", async () => {

@@ -151,6 +151,14 @@ function availableCores(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 }
 
+/** The threads asked for, checked, or the default: min(2, cores, runs), at least 1. */
+function threadCount(where: string, threads: number | undefined, runs: number): number {
+  const count = threads ?? Math.max(1, Math.min(2, availableCores(), runs));
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`${where}: threads must be a positive integer, got ${describe(count)}`);
+  return count;
+}
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** What a pool of worker threads tells its owner about run `index`. */
@@ -237,9 +245,7 @@ export async function trainAndTestInParallel(
   rejectUnknownOptions(where, options, ["threads", "progress", "label"]);
   if (!Array.isArray(specs)) throw new TypeError(`${where}: pass an array of runs, got ${describe(specs)}`);
   const built = specs.map((spec) => buildRun(spec, where));
-  const threads = options.threads ?? Math.max(1, Math.min(2, availableCores(), specs.length));
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new RangeError(`${where}: threads must be a positive integer, got ${describe(threads)}`);
+  const threads = threadCount(where, options.threads, specs.length);
   if (specs.length === 0) return [];
   const used = Math.min(threads, specs.length); // threads that get a run; 1: all in this thread
   const epochsTotal = specs.reduce((s, spec) => s + spec.epochs, 0);
@@ -328,9 +334,7 @@ export function startInParallel<K extends string>(
   const keys = Object.keys(specs) as K[];
   const list = keys.map((k) => specs[k]);
   const built = list.map((spec) => buildRun(spec, where));
-  const threads = options.threads ?? Math.max(1, Math.min(2, availableCores(), list.length));
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new RangeError(`${where}: threads must be a positive integer, got ${describe(threads)}`);
+  const threads = threadCount(where, options.threads, list.length);
 
   interface Tracked {
     epochs: EpochProgress[];
