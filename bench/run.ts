@@ -27,7 +27,7 @@ what a TypeScript user would pick instead of bptt-lab: "vs TF.js" = ours / TF.js
 Sections 001/kernel-heap and 001/kernel-worker (bench/ours/kernel.ts; --only kernel) time lab
 001's 6 × 60 echo-10 run inside tslab's engine, as a notebook cell after notebook 001's first
 cells, against the same run in a plain Node process, their "reference": on the kernel's heap,
-and through lab.trainAndTestInParallel on a worker thread. They load dist/ (npm run build), are
+and through lab.startInParallel on a worker thread. They load dist/ (npm run build), are
 kept out of the counts and projected totals, and the bench checks that all their runs trained
 the same weights to the bit.
 

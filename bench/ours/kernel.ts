@@ -10,26 +10,24 @@
  *                  (`import * as lab from "../dist"` in notebooks/), training on the kernel's heap,
  *                  whose GC also carries TypeScript's compiler;
  *   kernel-worker  the same run from the same kind of kernel, through
- *                  lab.trainAndTestInParallel([spec]), which trains it on a worker thread, off the
- *                  kernel's heap.
+ *                  lab.startInParallel({ run: spec }), which always trains on a worker thread, off
+ *                  the kernel's heap.
  * Before the timed cells the kernel runs notebook 001's code cells up to its 6 × 60 training cell,
  * with the notebook's short preset (see warmCells), so that tslab's compiler and the heap hold
  * what a real session holds there (warm=notebook: only the cells before its first training;
  * warm=import: only the import cell).
  *
- * Timed: the trainAndTest (or trainAndTestInParallel) call alone, measured inside the cell around
- * its await (tslab's compiling of the cell is reported apart as outerSeconds); the test pass is
- * included in all three alike, and info gives the training's own time (trainSeconds, measured by
- * trainTruncated in the thread that trained). info.result fingerprints the trained run (final
- * losses, accuracies, a hash of the weights): bench/run.ts checks that the three agree to the bit.
- * info.mainThreadBusy is the main thread's event-loop utilisation during the timed call (about 1
- * when it trained, about 0 when a worker did).
+ * Timed: the trainAndTest call (or the startInParallel call and the await of its result, which
+ * includes starting the worker thread) alone, measured inside the cell around its await (tslab's
+ * compiling of the cell is reported apart as outerSeconds); the test pass is included in all three
+ * alike, and info gives the training's own time (trainSeconds, measured by trainTruncated in the
+ * thread that trained). info.result fingerprints the trained run (final losses, accuracies, a
+ * hash of the weights): bench/run.ts checks that the three agree to the bit. info.mainThreadBusy
+ * is the main thread's event-loop utilisation during the timed call (about 1 when it trained,
+ * about 0 when a worker did).
  *
  * All three load dist/ (as the notebooks do), whatever --lib says: `npm run build` first.
- * Options: epochs=N (1), length=L (20000), testLength=L (length), warm=session|notebook|import,
- * pad=auto|0|1 (kernel-worker: add a tiny second run so that the real one goes to a worker
- * thread, for a library whose trainAndTestInParallel runs a single run in the calling thread;
- * auto: only when a probe finds it does).
+ * Options: epochs=N (1), length=L (20000), testLength=L (length), warm=session|notebook|import.
  * Run by bench/run.ts (see bench/ours/harness.ts).
  */
 import fs from "node:fs";
@@ -51,7 +49,7 @@ process.env.BENCH_LIB = "dist";
 if (!fs.existsSync(path.join(ROOT, "dist", "index.js")))
   throw new Error("bench/ours/kernel.ts loads dist/ as the notebooks do: run `npm run build` first");
 
-/** The run, as plain options (the form trainAndTestInParallel takes; the other sides build the same objects). */
+/** The run, as plain options (the form startInParallel takes; the other sides build the same objects). */
 function specOf(options: Options): ParallelRunSpec {
   const seriesLength = num(options, "length", 20000);
   const echo = (length: number, seed: number) => ({
@@ -234,15 +232,10 @@ function kernel(offHeap: boolean): Section {
     const t0 = performance.now();
     for (const cell of cells) await k.run(cell);
     const warmSeconds = (performance.now() - t0) / 1000;
-    let padded = false;
-    if (offHeap) {
-      const pad = String(options.pad ?? "auto");
-      padded = pad === "1" || (pad === "auto" && (await singleRunStaysInThread(lab)));
-    }
     const { cell: _cell, ...modelOptions } = spec.model;
     const setupCell = offHeap
       ? `import * as benchPerf from "perf_hooks";
-const benchSpecs: lab.ParallelRunSpec[] = [${JSON.stringify(spec)}${padded ? `, ${JSON.stringify(tinySpec())}` : ""}];`
+const benchSpec: lab.ParallelRunSpec = ${JSON.stringify(spec)};`
       : `import * as benchPerf from "perf_hooks";
 const benchSpec = ${JSON.stringify(spec)};
 const benchModel = lab.reluRnn(${JSON.stringify(modelOptions)});
@@ -251,8 +244,8 @@ const benchTest = new lab.EchoData(benchSpec.test);
 const benchOptimizer = new lab.RmsProp(benchSpec.optimizer.rmsprop);`;
     const timedCell = offHeap
       ? `${TIME_START}
-const benchRuns = await lab.trainAndTestInParallel(benchSpecs, { progress: false });
-${timeEnd("benchRuns[0]", "benchRuns[0].model.params")}`
+const benchRun = await lab.startInParallel({ run: benchSpec }).run.result;
+${timeEnd("benchRun", "benchRun.model.params")}`
       : `${TIME_START}
 const benchRun = await lab.trainAndTest({ model: benchModel, data: benchData, test: benchTest, optimizer: benchOptimizer, epochs: benchSpec.epochs, log: false, progress: false });
 ${timeEnd("benchRun", "benchModel.params")}`;
@@ -268,40 +261,10 @@ ${timeEnd("benchRun", "benchModel.params")}`;
         heapUsedBeforeMb: +(heapBefore / 2 ** 20).toFixed(1),
         warmSeconds,
         warmOutputBytes: k.outputBytes,
-        ...(offHeap
-          ? {
-              offHeap: padded
-                ? "padded: a tiny second run beside it, so that trainAndTestInParallel uses worker threads"
-                : "one run, on a worker thread",
-            }
-          : {}),
+        ...(offHeap ? { offHeap: "one run, on a worker thread (startInParallel)" } : {}),
       });
     };
   };
-}
-
-/** A run of a few milliseconds (4 units, 10 chunks). */
-function tinySpec(): ParallelRunSpec {
-  const echo = (seed: number) => ({ echoStep: 10, batchSize: 5, seriesLength: 200, truncatedLength: 20, seed });
-  return {
-    name: "pad",
-    model: { cell: "relu", hiddenSize: 4, seed: 1 },
-    data: echo(1),
-    test: echo(2),
-    optimizer: { rmsprop: { lr: 0.001 } },
-    epochs: 1,
-  };
-}
-
-/**
- * Whether trainAndTestInParallel runs a single run in the calling thread (it did before issue 14):
- * a tiny run keeps this thread's event loop busy throughout if so, and mostly idle, waiting for
- * the worker to start, if not.
- */
-async function singleRunStaysInThread(lab: Lab): Promise<boolean> {
-  const e0 = performance.eventLoopUtilization();
-  await lab.trainAndTestInParallel([tinySpec()], { progress: false });
-  return performance.eventLoopUtilization(e0).utilization > 0.5;
 }
 
 main(__filename, {
