@@ -16,6 +16,7 @@ import { SUMMARY_MIME as RUNNER_SUMMARY_MIME, VEGA_LITE_MIME, renderNotebookPage
 import { renderMarkdown } from "../scripts/runner/markdown";
 import { ASSET_URLS, writeSiteAssets } from "../scripts/site/assets";
 import { explorableMarker } from "../scripts/site/explorable";
+import { BASE_CSS, PAGE_CSS } from "../scripts/site/styles";
 import { isFullRun, notebookSourceHash, runFactsOf } from "../scripts/site/results-store";
 import { rebuildSite } from "../scripts/site/rebuild";
 import { projectNotebooks } from "./support/mirror";
@@ -103,6 +104,9 @@ test("the index lists each notebook's key numbers, run time and figure; the page
   assert.match(index, /run time \d/);
   assert.match(index, /<a class="figure" href="basic\.html"><img src="basic\/figure-4-1\.svg"/);
   assert.doesNotMatch(index, /loading="lazy"/, "a screenshot or print shows every figure");
+  // The shared rules come from base.css, not inline again; the index keeps only its own rules inline.
+  assert.match(index, /<link rel="stylesheet" href="assets\/base\.css">\n<style>/);
+  assert.ok(!index.includes(BASE_CSS.trim()), "index.html inlines base.css's rules");
   const page = fs.readFileSync(path.join(out, "summary.html"), "utf8");
   assert.match(
     page,
@@ -140,6 +144,9 @@ test("the pages' assets: vega and vega-lite as npm ships them, KaTeX with the wo
     assert.match(font, /^fonts\/KaTeX_[\w-]+\.woff2$/);
     assert.ok(fs.statSync(path.join(dir, "assets", "katex", font)).size > 0, `${font} is copied`);
   }
+  // Each stylesheet holds its own rules only: base.css the shared ones, page.css the lab pages'.
+  assert.equal(read(ASSET_URLS.baseCss).toString(), BASE_CSS.trimStart());
+  assert.equal(read(ASSET_URLS.pageCss).toString(), PAGE_CSS.trimStart());
   const site = read(ASSET_URLS.site).toString();
   // The library's own code, bundled from src/ (not a rewrite), without TensorFlow.js.
   assert.match(site, /\/\/ src\/optim\/rprop\.ts/);
@@ -153,7 +160,10 @@ test("the pages' assets: vega and vega-lite as npm ships them, KaTeX with the wo
 
 test("a page draws each chart from its spec, with the static figure file as fallback, and loads only local files", () => {
   const page = fs.readFileSync(path.join(out, "basic.html"), "utf8");
-  assert.match(page, /<link rel="stylesheet" href="assets\/katex\/katex\.min\.css">/);
+  assert.match(
+    page,
+    /<link rel="stylesheet" href="assets\/katex\/katex\.min\.css">\n<link rel="stylesheet" href="assets\/base\.css">\n<link rel="stylesheet" href="assets\/page\.css">/,
+  );
   for (const tag of page.match(/<(?:script|link|img)\b[^>]*>/g) ?? []) {
     const url = /(?:src|href)="([^"]*)"/.exec(tag)?.[1];
     if (url !== undefined) assert.doesNotMatch(url, /^(?:[a-z]+:)?\/\//i, `${tag} loads from the network`);

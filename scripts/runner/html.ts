@@ -281,6 +281,7 @@ export function renderNotebookPage({ nb, name, title, notebookDir, run }: Notebo
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${ASSET_URLS.katexCss}">
+<link rel="stylesheet" href="${ASSET_URLS.baseCss}">
 <link rel="stylesheet" href="${ASSET_URLS.pageCss}">
 </head>
 <body>

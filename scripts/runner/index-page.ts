@@ -10,8 +10,7 @@ import path from "node:path";
 import { writeFileAtomic, type JsonObject, type Notebook } from "./notebook";
 import { escapeHtml, keyNumbersOf, statusText, type KeyNumber, type RunStatus } from "./html";
 import { formatDuration } from "./progress";
-import { writeSiteAssets } from "../site/assets";
-import { BASE_CSS } from "../site/styles";
+import { ASSET_URLS, writeSiteAssets } from "../site/assets";
 
 export interface IndexEntry {
   name: string;
@@ -146,7 +145,8 @@ function renderIndex(entries: IndexEntry[]): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bptt-lab results</title>
-<style>${BASE_CSS}${INDEX_CSS}</style>
+<link rel="stylesheet" href="${ASSET_URLS.baseCss}">
+<style>${INDEX_CSS}</style>
 </head>
 <body>
 <main>

@@ -2,7 +2,8 @@
 // scripts/runner/index-page.ts, after each notebook), so that a page works offline and from file://:
 //   vega.min.js, vega-lite.min.js   the project's own vega and vega-lite builds, as npm ships them
 //   site.js                         scripts/site/page.ts bundled with the library code it runs
-//   page.css                        the lab pages' stylesheet (scripts/site/styles.ts)
+//   base.css                        the rules every page shares, the index too (scripts/site/styles.ts)
+//   page.css                        the lab pages' own rules, after base.css (scripts/site/styles.ts)
 //   katex/katex.min.css, katex/fonts/*.woff2   KaTeX's stylesheet and fonts for the math
 // KaTeX's stylesheet lists each font as woff2, woff and ttf; every browser that runs the pages reads
 // woff2, so only those are copied and the stylesheet names only them.
@@ -18,6 +19,7 @@ export const ASSET_URLS = {
   vega: `${ASSETS_DIR}/vega.min.js`,
   vegaLite: `${ASSETS_DIR}/vega-lite.min.js`,
   site: `${ASSETS_DIR}/site.js`,
+  baseCss: `${ASSETS_DIR}/base.css`,
   pageCss: `${ASSETS_DIR}/page.css`,
   katexCss: `${ASSETS_DIR}/katex/katex.min.css`,
 } as const;
@@ -59,7 +61,8 @@ function assets(): Asset[] {
     { file: ASSET_URLS.vegaLite, content: () => fs.readFileSync(packageFile("vega-lite/build/vega-lite.min.js")) },
     // Bundled once per process: the runner writes the assets after every notebook.
     { file: ASSET_URLS.site, content: () => (siteScript ??= bundleSiteScript()) },
-    { file: ASSET_URLS.pageCss, content: () => `${BASE_CSS.trimStart()}${PAGE_CSS.trimStart()}` },
+    { file: ASSET_URLS.baseCss, content: () => BASE_CSS.trimStart() },
+    { file: ASSET_URLS.pageCss, content: () => PAGE_CSS.trimStart() },
     { file: ASSET_URLS.katexCss, content: () => css },
     ...katexFonts(css).map((font) => ({
       file: `${ASSETS_DIR}/katex/fonts/${font}`,

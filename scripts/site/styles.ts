@@ -1,6 +1,7 @@
-// The results site's stylesheets. The lab pages share one file, <out>/assets/page.css (written by
-// scripts/site/assets.ts), rather than each carrying the same rules inline; the index page, a single
-// page, keeps BASE_CSS and its own rules (scripts/runner/index-page.ts) inline.
+// The results site's stylesheets, written as files into <out>/assets/ (scripts/site/assets.ts) so
+// that each rule is shipped once: every page links base.css (BASE_CSS); the lab pages add page.css
+// (PAGE_CSS), and the index page, a single page, keeps its own few rules inline
+// (scripts/runner/index-page.ts).
 
 export const BASE_CSS = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa;
