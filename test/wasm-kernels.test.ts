@@ -116,6 +116,34 @@ test("the heap kernels: WebAssembly equals JavaScript equals the definition, to 
   );
 });
 
+test("the WebAssembly gemm takes a K beyond its packing room (2²⁰) and gives the same bits as the JavaScript kernel", () => {
+  // The kernel packs four rows of A (4·K values) into a scratch area past the heap, with room for
+  // K ≤ 2²⁰; a longer K runs on the JavaScript kernel instead of packing past the memory's end.
+  const K = (1 << 20) + 4096, // 128 KB more than the room: past any page rounding
+    M = 4,
+    N = 4;
+  const size = M * K + K * N + M * N;
+  const wasm = createWasmGemm(size);
+  const call: GemmCall = {
+    a: 0,
+    aRowStride: K,
+    aColStride: 1,
+    w: M * K,
+    wRowStride: N,
+    c: M * K + K * N,
+    cRowStride: N,
+    M,
+    N,
+    K,
+    accumulate: false,
+  };
+  for (let i = 0; i < M * K + K * N; i++) wasm.heap[i] = Math.sin(i);
+  const js = wasm.heap.slice();
+  gemmJs(js, call);
+  wasm.kernel(wasm.heap, call);
+  assert.ok(sameBits(wasm.heap, js));
+});
+
 /** Whether this CPU has fused multiply-add (V8 then compiles relaxed_madd to one vfmadd). */
 const cpuHasFma = () => process.platform === "linux" && /\bfma\b/.test(fs.readFileSync("/proc/cpuinfo", "utf8"));
 

@@ -230,8 +230,11 @@ function packW(
 
 /**
  * Runs the kernel on A (copied as stored, [m, k] or [k, m] when transA: its strides do the
- * transpose) and W at heap offset w, into a scratch block, then adds each output to C: the order
- * of the JavaScript kernel (each output's k products summed in one running sum, then added to C once).
+ * transpose) and W at heap offset w, and adds each output to C: the order of the JavaScript kernel
+ * (each output's k products summed in one running sum, then added to C once). When n is a multiple
+ * of 4 (every product of the labs) C is copied into the heap and back and the kernel does the
+ * additions; else the kernel writes a padded block and a loop here adds it to C. Issue 14: the
+ * element-by-element loop had cost lab 001's 6 × 60 net a tenth of its time.
  */
 function runOnHeap(
   g: WasmGemm,
@@ -250,6 +253,10 @@ function runOnHeap(
   const N = up4(n),
     heap = g.heap;
   heap.set(A.subarray(aOff, aOff + m * k), a);
+  // C's rows unpadded (n a multiple of 4, as every product of the labs): C itself goes into the heap and the
+  // kernel adds each output's sum to it, the same C + s, rounded once, as the loop below, in two block copies.
+  const inPlace = N === n;
+  if (inPlace) heap.set(C.subarray(cOff, cOff + m * n), c);
   g.kernel(heap, {
     a,
     aRowStride: transA ? 1 : k,
@@ -261,8 +268,12 @@ function runOnHeap(
     M: m, // the kernel's last m mod 4 rows run one at a time: no padding rows computed
     N,
     K: k,
-    accumulate: false,
+    accumulate: inPlace,
   });
+  if (inPlace) {
+    C.set(heap.subarray(c, c + m * n), cOff);
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const ci = cOff + i * n,
       si = c + i * N;

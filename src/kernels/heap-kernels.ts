@@ -148,7 +148,12 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
   const gemmModule = options.fused ? compileFused() : modules.gemm;
   if (!gemmModule)
     throw new Error("wasm gemm: this runtime has no relaxed SIMD for the fused kernel; use the exact one");
-  const pages = Math.max(1, Math.ceil((elements * 8) / 65536));
+  // Past the heap, the kernel's scratch area for four packed rows of A (4·K values, see
+  // gemm-f64x2.wat). A valid call has K ≤ elements (A lives in the heap); room for K up to 2²⁰ keeps
+  // the memory within bounds for any heap, and pages the kernel never touches cost no RAM.
+  const packedRoomK = Math.min(elements, 1 << 20);
+  const packedAt = Math.ceil(elements / 4) * 4 * 8; // byte offset, 32-byte aligned
+  const pages = Math.max(1, Math.ceil((packedAt + packedRoomK * 32) / 65536));
   const memory = new WebAssembly.Memory({ initial: pages });
   const gemm = new WebAssembly.Instance(gemmModule, { env: { memory } }).exports.gemm as (...args: number[]) => void;
   const tanhPairs = new WebAssembly.Instance(modules.tanh, { env: { memory } }).exports.tanh as (
@@ -159,6 +164,8 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
   const kernel: GemmKernel = (h, g) => {
     if (h !== heap) throw new Error("wasm gemm: operands must live in this kernel's own heap");
     checkCall(h, g);
+    // Beyond the packing room (a K above 2²⁰): the JavaScript kernel, the same bits.
+    if (g.K > packedRoomK) return gemmJs(h, g);
     // The module takes byte offsets and element strides (gemm-f64x2.wat's parameters).
     gemm(
       g.a * 8,
@@ -172,6 +179,7 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
       g.N,
       g.K,
       g.accumulate ? 1 : 0,
+      packedAt,
     );
   };
   const tanh = (offset: number, count: number) => {
