@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import fs from "node:fs";
 import { createWasmGemm, gemmJs, type GemmCall, wasmFmaAvailable } from "../src/kernels/heap-kernels";
+import { rnnStepsJs } from "../src/kernels/rnn-steps";
 import { VanillaRnn } from "../src/models/vanilla-rnn";
 import { ndarray } from "../src/ndarray";
 import { NumpyRandom } from "../src/random";
@@ -114,6 +115,56 @@ test("the heap kernels: WebAssembly equals JavaScript equals the definition, to 
       }),
     /N must be a multiple of 4, got N=6/,
   );
+});
+
+test("lab 002's element-wise steps: WebAssembly equals JavaScript to the bit, and the JavaScript loops equal the equations", () => {
+  const rng = new NumpyRandom(7);
+  const int = (low: number, high: number) => Math.floor(rng.uniform({ low, high: high + 1, size: 1 }).data[0]);
+  const size = 4096;
+  const wasm = createWasmGemm(size);
+  for (let trial = 0; trial < 100; trial++) {
+    const Hp = 4 * int(1, 5),
+      I = int(1, 3),
+      rows = int(0, 9),
+      M = rows + int(0, 3); // padded rows beyond the real ones
+    // Regions one after the other at random offsets: z / dz, bH / dh, wIn / h, x, gbH, gWin.
+    let at = int(0, 5);
+    const take = (n: number) => {
+      const start = at;
+      at += n + int(0, 3);
+      return start;
+    };
+    const z = take(M * Hp),
+      bH = take(M * Hp),
+      wIn = take(Math.max(M, I) * Hp),
+      x = take(M * I),
+      gbH = take(Hp),
+      gWin = take(I * Hp);
+    const init = rng.uniform({ low: -2, high: 2, size }).data;
+    for (let i = 0; i < size; i += 7) init[i] = i % 2 ? -0 : 0;
+    const count = Math.max(0, M * Hp - int(0, 1)); // tanhBackward: odd counts too (the last element in JavaScript)
+    const js = init.slice();
+    wasm.heap.set(init);
+    for (const steps of [rnnStepsJs(js), wasm.steps]) {
+      steps.inputStep(z, bH, wIn, x, M, rows, I, Hp);
+      steps.tanhBackward(bH, wIn, z, count); // dz at bH from dh at wIn and h = the z just computed
+      steps.inputGrads(gbH, gWin, bH, x, rows, I, Hp);
+    }
+    const what = `Hp ${Hp}, I ${I}, rows ${rows}, M ${M}`;
+    assert.ok(sameBits(wasm.heap, js), `rnn steps ${what}`);
+    if (trial === 0) {
+      assert.throws(() => wasm.steps.inputStep(z, bH, wIn, x, -1, rows, I, Hp), /M must be a whole number ≥ 0, got -1/);
+      assert.throws(() => wasm.steps.inputGrads(gbH, gWin, bH, x, rows, I, 6 + 1), /Hp must be even, got 7/);
+      assert.throws(() => wasm.steps.tanhBackward(0, 0, size - 2, 4), /outside the heap of 4096/);
+    }
+    // The JavaScript loops against the equations, written out once more.
+    for (let b = 0; b < M; b++)
+      for (let j = 0; j < Hp; j++) {
+        let v = init[bH + j];
+        if (b < rows) for (let i = 0; i < I; i++) v += init[x + b * I + i] * init[wIn + i * Hp + j];
+        assert.ok(Object.is(js[z + b * Hp + j], v), `(1) ${what}`);
+      }
+  }
 });
 
 test("the WebAssembly gemm takes a K beyond its packing room (2²⁰) and gives the same bits as the JavaScript kernel", () => {

@@ -1,5 +1,5 @@
 // The build step of the WebAssembly kernels: assembles each commented text source in this folder
-// (gemm-f64x2.wat, tanh-f64x2.wat) with wabt, the WebAssembly Binary Toolkit from npm, and writes
+// (gemm-f64x2.wat, tanh-f64x2.wat, rnn-steps-f64x2.wat) with wabt, the WebAssembly Binary Toolkit from npm, and writes
 // their bytes into wasm-modules.generated.ts, which src/kernels/heap-kernels.ts imports and
 // `tsc` compiles into dist/ with the rest. `npm run build` runs it first (so `npm ci`, whose
 // prepare step builds, does too); the generated file is not in git (.gitignore here).
@@ -23,6 +23,7 @@ const MODULES = [
   { source: "gemm-f64x2.wat", constant: "gemmF64x2Wasm" },
   { source: "gemm-f64x2.wat", constant: "gemmF64x2FmaWasm", fused: true },
   { source: "tanh-f64x2.wat", constant: "tanhF64x2Wasm" },
+  { source: "rnn-steps-f64x2.wat", constant: "rnnStepsF64x2Wasm" },
 ];
 
 /** A running sum's step `s ← s + x·w` of gemm-f64x2.wat, as the .wat writes it (8 in a block of 4 rows, 2 in a last row). */

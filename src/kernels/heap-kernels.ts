@@ -22,12 +22,15 @@
  * bits (test/wasm-kernels.test.ts bounds the difference).
  *
  * N must be a multiple of 4 (the models pad their hidden sizes); M may be any size.
+ * The same heap also runs the element-wise steps of lab 002's chunks (`steps`, from
+ * src/kernels/rnn-steps-f64x2.wat; rnnStepsJs in src/kernels/rnn-steps.ts gives the same bits).
  * Introduced in lab 002.
  */
 import * as v8 from "node:v8";
 import { gemm4x4 } from "./gemm-4x4";
 import { tanhJs } from "./tanh";
-import { gemmF64x2FmaWasm, gemmF64x2Wasm, tanhF64x2Wasm } from "./wasm-modules.generated";
+import { type RnnSteps, rnnStepsJs } from "./rnn-steps";
+import { gemmF64x2FmaWasm, gemmF64x2Wasm, rnnStepsF64x2Wasm, tanhF64x2Wasm } from "./wasm-modules.generated";
 
 /** Arguments of one product. Offsets and strides count float64 elements of the heap. */
 export interface GemmCall {
@@ -96,10 +99,19 @@ export const gemmJs: GemmKernel = (heap, g) => {
 // ---------------------------------------------------------------------------------------------
 // The WebAssembly modules: compiled once per process, instantiated once per heap.
 
-let compiled: { gemm: WebAssembly.Module; tanh: WebAssembly.Module } | undefined;
+interface Modules {
+  gemm: WebAssembly.Module;
+  tanh: WebAssembly.Module;
+  steps: WebAssembly.Module;
+}
+let compiled: Modules | undefined;
 
-function compile(): { gemm: WebAssembly.Module; tanh: WebAssembly.Module } {
-  return (compiled ??= { gemm: new WebAssembly.Module(gemmF64x2Wasm), tanh: new WebAssembly.Module(tanhF64x2Wasm) });
+function compile(): Modules {
+  return (compiled ??= {
+    gemm: new WebAssembly.Module(gemmF64x2Wasm),
+    tanh: new WebAssembly.Module(tanhF64x2Wasm),
+    steps: new WebAssembly.Module(rnnStepsF64x2Wasm),
+  });
 }
 
 /** Whether this runtime runs WebAssembly SIMD (Node ≥ 16 does): whether the modules compile. */
@@ -137,6 +149,8 @@ export interface WasmGemm {
   kernel: GemmKernel;
   /** heap[offset … offset + count − 1] ← tanh of themselves (tanhJs's values, two lanes at a time). */
   tanh(offset: number, count: number): void;
+  /** Lab 002's element-wise steps on this heap (src/kernels/rnn-steps.ts; rnnStepsJs's values, two lanes at a time). */
+  steps: RnnSteps;
 }
 
 /**
@@ -161,6 +175,7 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
     pairs: number,
   ) => void;
   const heap = new Float64Array(memory.buffer, 0, elements);
+  const steps = wasmRnnSteps(new WebAssembly.Instance(modules.steps, { env: { memory } }).exports, heap);
   const kernel: GemmKernel = (h, g) => {
     if (h !== heap) throw new Error("wasm gemm: operands must live in this kernel's own heap");
     checkCall(h, g);
@@ -188,5 +203,45 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
     tanhPairs(offset * 8, count >> 1);
     if (count & 1) heap[offset + count - 1] = tanhJs(heap[offset + count - 1]);
   };
-  return { heap, kernel, tanh };
+  return { heap, kernel, tanh, steps };
+}
+
+/**
+ * The module's steps behind RnnSteps (element offsets → byte offsets), each call checked to stay in
+ * the heap. Hp must be even (the models pad it to a multiple of 4); an odd count for tanhBackward
+ * does its last element with rnnStepsJs.
+ */
+function wasmRnnSteps(exports: WebAssembly.Exports, heap: Float64Array): RnnSteps {
+  const f = exports as Record<"inputStep" | "tanhBackward" | "inputGrads", (...args: number[]) => void>;
+  const js = rnnStepsJs(heap);
+  const inHeap = (what: string, ...ranges: [number, number][]) => {
+    for (const [at, n] of ranges)
+      if (n > 0 && !(at >= 0 && at + n <= heap.length))
+        throw new RangeError(`wasm ${what}: elements ${at} … ${at + n - 1} are outside the heap of ${heap.length}`);
+  };
+  // The module compares sizes as unsigned: a negative one would run past the heap, so refuse it here.
+  const checkSizes = (what: string, sizes: Record<string, number>) => {
+    for (const [name, v] of Object.entries(sizes))
+      if (!(Number.isInteger(v) && v >= 0))
+        throw new RangeError(`wasm ${what}: ${name} must be a whole number ≥ 0, got ${v}`);
+    if (sizes.Hp % 2 !== 0) throw new RangeError(`wasm ${what}: Hp must be even, got ${sizes.Hp}`);
+  };
+  return {
+    inputStep(z, bH, wIn, x, M, rows, I, Hp) {
+      checkSizes("inputStep", { M, rows, I, Hp });
+      inHeap("inputStep", [z, M * Hp], [bH, Hp], [wIn, I * Hp], [x, Math.min(rows, M) * I]);
+      f.inputStep(z * 8, bH * 8, wIn * 8, x * 8, M, rows, I, Hp);
+    },
+    tanhBackward(dz, dh, h, count) {
+      checkSizes("tanhBackward", { count, Hp: 0 });
+      inHeap("tanhBackward", [dz, count], [dh, count], [h, count]);
+      f.tanhBackward(dz * 8, dh * 8, h * 8, count >> 1);
+      if (count & 1) js.tanhBackward(dz + count - 1, dh + count - 1, h + count - 1, 1);
+    },
+    inputGrads(gbH, gWin, dz, x, rows, I, Hp) {
+      checkSizes("inputGrads", { rows, I, Hp });
+      inHeap("inputGrads", [gbH, Hp], [gWin, I * Hp], [dz, rows * Hp], [x, rows * I]);
+      f.inputGrads(gbH * 8, gWin * 8, dz * 8, x * 8, rows, I, Hp);
+    },
+  };
 }

@@ -2,12 +2,13 @@
  * The fast path of lab 002's vanilla RNN, one chunk at a time: equations (1)–(10) of
  * src/models/vanilla-rnn.ts on a batch of `chunkRows` sequences, with every O(rows·H²) product on
  * the blocked float64 kernel of src/kernels/heap-kernels.ts (WebAssembly SIMD, or the same blocking
- * in JavaScript) and the O(rows·H) element-wise work in plain loops.
+ * in JavaScript) and the O(rows·H) element-wise steps (1), (8), (9) on src/kernels/rnn-steps.ts
+ * (WebAssembly SIMD, or the same loops in JavaScript, chosen with the product kernel).
  *
  * Why it looks like this: the kernel addresses its operands by element offsets into one
- * Float64Array heap (the WebAssembly memory), so this file lays out W_hh, W_hhᵀ, ∂L/∂W_hh, δh, δz
- * and the chunk's states h_0 … h_T at fixed offsets (`oWhh`, `oWhhT`, …) and allocates nothing per
- * call. The hidden size is padded to Hp, a multiple of 4, with zero weights (padded units stay 0),
+ * Float64Array heap (the WebAssembly memory), so this file lays out W_hh, W_hhᵀ, ∂L/∂W_hh, δh, δz,
+ * the chunk's states h_0 … h_T, its inputs x_1 … x_T, W_in, b_h and their gradients at fixed offsets
+ * (`oWhh`, `oWhhT`, …) and allocates nothing per call. The hidden size is padded to Hp, a multiple of 4, with zero weights (padded units stay 0),
  * and a chunk's rows to a multiple of 4 (padded rows get δy = 0, so they add nothing).
  * The same code runs on the main thread and on every worker (src/models/vanilla-rnn-threads.ts,
  * src/models/vanilla-rnn-worker.ts). src/models/vanilla-rnn-reference.ts computes the same
@@ -15,6 +16,7 @@
  * Introduced in lab 002.
  */
 import { type GemmKernel, type ProductKernel, createWasmGemm, gemmJs } from "../kernels/heap-kernels";
+import { type RnnSteps, rnnStepsJs } from "../kernels/rnn-steps";
 import { tanhJs } from "../kernels/tanh";
 
 /**
@@ -51,6 +53,8 @@ export class ChunkWorkspace {
   private kernel!: GemmKernel;
   /** heap[offset … offset + count − 1] ← tanh (the WebAssembly loop, or tanhJs: the same values). */
   private tanh!: (offset: number, count: number) => void;
+  /** Equations (1), (8), (9) on the heap. */
+  private steps!: RnnSteps;
   private shape = "";
   // Heap offsets (elements).
   private oWhh = 0;
@@ -59,9 +63,12 @@ export class ChunkWorkspace {
   private oStates = 0;
   private oDh = 0;
   private oDz = 0;
+  private oX = 0;
+  private oWIn = 0;
+  private oBH = 0;
+  private oGWin = 0;
+  private oGbH = 0;
   private Hp = 0;
-  private wIn = new Float64Array(0);
-  private bH = new Float64Array(0);
   private wOut = new Float64Array(0);
   private bOut = new Float64Array(0);
   private y = new Float64Array(0);
@@ -83,11 +90,17 @@ export class ChunkWorkspace {
     this.oDh = take(rows * Hp);
     this.oDz = take(rows * Hp);
     this.oStates = take((T + 1) * rows * Hp); // (T+1, rows, Hp): h_0 … h_T of the chunk
+    this.oX = take(T * rows * I); // (T, rows, I): x_1 … x_T of the chunk
+    this.oWIn = take(I * Hp); // (I, Hp)
+    this.oBH = take(Hp);
+    this.oGWin = take(I * Hp); // ∂L/∂W_in (I, Hp)
+    this.oGbH = take(Hp); // ∂L/∂b_h
     if (this.kernelName !== "js") {
       const w = createWasmGemm(at, { fused: this.kernelName === "wasm-fma" });
       this.heap = w.heap;
       this.kernel = w.kernel;
       this.tanh = w.tanh;
+      this.steps = w.steps;
     } else {
       const heap = new Float64Array(at);
       this.heap = heap;
@@ -95,9 +108,8 @@ export class ChunkWorkspace {
       this.tanh = (offset, count) => {
         for (let e = offset, end = offset + count; e < end; e++) heap[e] = tanhJs(heap[e]);
       };
+      this.steps = rnnStepsJs(heap);
     }
-    this.wIn = new Float64Array(I * Hp);
-    this.bH = new Float64Array(Hp);
     this.wOut = new Float64Array(Hp * O);
     this.bOut = new Float64Array(O);
     this.y = new Float64Array(rows * O);
@@ -111,11 +123,11 @@ export class ChunkWorkspace {
     const Hp = this.Hp,
       heap = this.heap;
     heap.fill(0, this.oWhh, this.oWhh + 2 * Hp * Hp);
-    this.wIn.fill(0);
-    this.bH.fill(0);
+    heap.fill(0, this.oWIn, this.oWIn + I * Hp);
+    heap.fill(0, this.oBH, this.oBH + Hp);
     this.wOut.fill(0);
     let at = 0;
-    for (let i = 0; i < I; i++) for (let j = 0; j < H; j++) this.wIn[i * Hp + j] = p[at++];
+    for (let i = 0; i < I; i++) for (let j = 0; j < H; j++) heap[this.oWIn + i * Hp + j] = p[at++];
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < H; j++) {
         const w = p[at++];
@@ -124,7 +136,7 @@ export class ChunkWorkspace {
       }
     }
     for (let j = 0; j < H; j++) for (let o = 0; o < O; o++) this.wOut[j * O + o] = p[at++];
-    for (let j = 0; j < H; j++) this.bH[j] = p[at++];
+    for (let j = 0; j < H; j++) heap[this.oBH + j] = p[at++];
     for (let o = 0; o < O; o++) this.bOut[o] = p[at++];
   }
 
@@ -154,20 +166,17 @@ export class ChunkWorkspace {
       heap = this.heap,
       M = roundUp4(rows); // padded rows have x = 0
     const stride = job.chunkRows * Hp; // one time step of states
+    const xStride = job.chunkRows * I; // one time step of inputs
     heap.fill(0, this.oStates, this.oStates + M * Hp); // h_0 = 0
+    // The chunk's inputs into the heap once, [T, rows, I] (the backward reads them again).
+    for (let t = 0; t < T; t++) {
+      const from = (t * N + n0) * I; // X[t, n0, :]
+      heap.set(X.subarray(from, from + rows * I), this.oX + t * xStride);
+    }
     for (let t = 1; t <= T; t++) {
       const ht = this.oStates + t * stride;
       // (1) z_t = x_t·W_in + b_h  …
-      for (let b = 0; b < M; b++) {
-        const row = ht + b * Hp;
-        for (let j = 0; j < Hp; j++) heap[row + j] = this.bH[j];
-        if (b >= rows) continue;
-        const xt = ((t - 1) * N + n0 + b) * I; // X[t−1, n0+b, :]
-        for (let i = 0; i < I; i++) {
-          const x = X[xt + i];
-          for (let j = 0; j < Hp; j++) heap[row + j] += x * this.wIn[i * Hp + j];
-        }
-      }
+      this.steps.inputStep(ht, this.oBH, this.oWIn, this.oX + (t - 1) * xStride, M, rows, I, Hp);
       // (1) … + h_{t−1}·W_hh   (h_0 = 0 adds nothing)
       if (t > 1) {
         this.kernel(heap, {
@@ -204,11 +213,12 @@ export class ChunkWorkspace {
 
   /** Equations (5)–(10) for the chunk; writes its gradients to its slot of chunkGrads. */
   private backwardChunk(job: SharedJob, chunk: number, n0: number, rows: number): void {
-    const { I, H, O, T, N, X, Y } = job;
+    const { I, H, O, T, N, Y } = job;
     const Hp = this.Hp,
       heap = this.heap,
       M = roundUp4(rows);
-    const stride = job.chunkRows * Hp;
+    const stride = job.chunkRows * Hp,
+      xStride = job.chunkRows * I;
     const P = I * H + H * H + H * O + H + O;
     const slot = job.chunkGrads.subarray(chunk * P, (chunk + 1) * P);
     slot.fill(0);
@@ -239,23 +249,14 @@ export class ChunkWorkspace {
       }
     }
     heap.fill(0, this.oGWhh, this.oGWhh + Hp * Hp);
+    heap.fill(0, this.oGWin, this.oGWin + I * Hp);
+    heap.fill(0, this.oGbH, this.oGbH + Hp);
     for (let t = T; t >= 1; t--) {
       const ht = this.oStates + t * stride;
       // (8) δz_t = δh_t ⊙ (1 − h_t²)
-      for (let e = 0, end = M * Hp; e < end; e++) {
-        const h = heap[ht + e];
-        heap[this.oDz + e] = heap[this.oDh + e] * (1 - h * h);
-      }
+      this.steps.tanhBackward(this.oDz, this.oDh, ht, M * Hp);
       // (9) ∂L/∂W_in += x_tᵀ·δz_t,  ∂L/∂b_h += Σ_n δz_t
-      for (let b = 0; b < rows; b++) {
-        const xt = ((t - 1) * N + n0 + b) * I;
-        const dz = this.oDz + b * Hp;
-        for (let j = 0; j < H; j++) gbH[j] += heap[dz + j];
-        for (let i = 0; i < I; i++) {
-          const x = X[xt + i];
-          for (let j = 0; j < H; j++) gWin[i * H + j] += x * heap[dz + j];
-        }
-      }
+      this.steps.inputGrads(this.oGbH, this.oGWin, this.oDz, this.oX + (t - 1) * xStride, rows, I, Hp);
       if (t > 1) {
         // (9) ∂L/∂W_hh += h_{t−1}ᵀ·δz_t   (h_0 = 0 adds nothing at t = 1)
         this.kernel(heap, {
@@ -289,6 +290,8 @@ export class ChunkWorkspace {
     }
     const gWhh = slot.subarray(I * H, I * H + H * H); // (H, H)
     for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) gWhh[i * H + j] = heap[this.oGWhh + i * Hp + j];
+    for (let i = 0; i < I; i++) for (let j = 0; j < H; j++) gWin[i * H + j] = heap[this.oGWin + i * Hp + j];
+    for (let j = 0; j < H; j++) gbH[j] = heap[this.oGbH + j];
     if (!job.bias) {
       gbH.fill(0);
       gbOut.fill(0);
