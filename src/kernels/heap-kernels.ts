@@ -14,7 +14,7 @@
  * additions, no fused multiply-add):
  * - `gemmJs`: the JavaScript 4×4 kernel (src/kernels/gemm-4x4.ts), about 3 GFLOP/s on one core here;
  * - `createWasmGemm`: the WebAssembly SIMD modules assembled from src/kernels/gemm-f64x2.wat and
- *   tanh-f64x2.wat (f64x2: two doubles per instruction), about 9 GFLOP/s on one core here.
+ *   tanh-f64x2.wat (f64x2: two doubles per instruction), 10–12 GFLOP/s on one core here (bench gemm rows).
  *
  * A third, opt-in (issue 14): `createWasmGemm(n, { fused: true })`, the same WebAssembly kernel with
  * each multiply-add fused (relaxed SIMD's f64x2.relaxed_madd: one rounding instead of two where the

@@ -14,7 +14,7 @@
  *
  * Why fused loops: on nets this small, TensorFlow.js spends its time in per-op overhead (~6 ms per
  * echo batch op by op, see FACTS.md); the whole chunk in typed arrays costs microseconds for 4
- * units. The products are in src/kernels/gemm.ts: WebAssembly SIMD (~9 GFLOP/s here) once they
+ * units. The products are in src/kernels/gemm.ts: WebAssembly SIMD (10–12 GFLOP/s here) once they
  * are 16 wide, with each layer's W_hh packed once per chunk for its T small per-step products, and
  * JavaScript 4×4 blocks below that; every path sums in the same order, so results are bit-identical.
  * The same equations as plain loops, step by step, are the reference BPTTs beside the cells
