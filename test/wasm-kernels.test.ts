@@ -30,6 +30,13 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+/** C = A·W with A [M, K], W [K, N] and C [M, N] row-major, one after the other from offset 0. */
+function denseCall(M: number, N: number, K: number): GemmCall {
+  const w = M * K,
+    c = w + K * N;
+  return { a: 0, aRowStride: K, aColStride: 1, w, wRowStride: N, c, cRowStride: N, M, N, K, accumulate: false };
+}
+
 test("the heap kernels: WebAssembly equals JavaScript equals the definition, to the bit, on random calls", () => {
   const rng = new NumpyRandom(12);
   const int = (low: number, high: number) => Math.floor(rng.uniform({ low, high: high + 1, size: 1 }).data[0]);
@@ -175,19 +182,7 @@ test("the WebAssembly gemm takes a K beyond its packing room (2²⁰) and gives 
     N = 4;
   const size = M * K + K * N + M * N;
   const wasm = createWasmGemm(size);
-  const call: GemmCall = {
-    a: 0,
-    aRowStride: K,
-    aColStride: 1,
-    w: M * K,
-    wRowStride: N,
-    c: M * K + K * N,
-    cRowStride: N,
-    M,
-    N,
-    K,
-    accumulate: false,
-  };
+  const call = denseCall(M, N, K);
   for (let i = 0; i < M * K + K * N; i++) wasm.heap[i] = Math.sin(i);
   const js = wasm.heap.slice();
   gemmJs(js, call);
@@ -224,19 +219,7 @@ test("the fused kernel (wasm-fma): within rounding of the exact product, and fus
     [100, 100, 16],
     [8, 12, 37],
   ]) {
-    const call: GemmCall = {
-      a: 0,
-      aRowStride: K,
-      aColStride: 1,
-      w: M * K,
-      wRowStride: N,
-      c: M * K + K * N,
-      cRowStride: N,
-      M,
-      N,
-      K,
-      accumulate: false,
-    };
+    const call = denseCall(M, N, K);
     const init = rng.uniform({ low: -1, high: 1, size }).data;
     fused.heap.set(init);
     exact.heap.set(init);
