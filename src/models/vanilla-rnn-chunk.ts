@@ -7,9 +7,10 @@
  *
  * Why it looks like this: the kernel addresses its operands by element offsets into one
  * Float64Array heap (the WebAssembly memory), so this file lays out W_hh, W_hhᵀ, ∂L/∂W_hh, δh, δz,
- * the chunk's states h_0 … h_T, its inputs x_1 … x_T, W_in, b_h and their gradients at fixed offsets
- * (`oWhh`, `oWhhT`, …) and allocates nothing per call. The hidden size is padded to Hp, a multiple of 4, with zero weights (padded units stay 0),
- * and a chunk's rows to a multiple of 4 (padded rows get δy = 0, so they add nothing).
+ * the chunk's states h_0 … h_T, its inputs x_1 … x_T, W_in, b_h and their gradients at fixed
+ * offsets (`oWhh`, `oWhhT`, …) and allocates nothing per call. The hidden size is padded to Hp, a
+ * multiple of 4, with zero weights (padded units stay 0), and a chunk's rows to a multiple of 4
+ * (padded rows get δy = 0, so they add nothing).
  * The same code runs on the main thread and on every worker (src/models/vanilla-rnn-threads.ts,
  * src/models/vanilla-rnn-worker.ts). src/models/vanilla-rnn-reference.ts computes the same
  * equations in plain loops; test/vanilla-rnn.test.ts checks that both agree to the bit.
@@ -47,7 +48,7 @@ export interface SharedJob {
 
 const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** One thread's buffers: the kernel's heap (products) and small plain arrays (element-wise work). */
+/** One thread's buffers: the kernels' heap (products, element-wise steps, tanh) and small plain arrays (the read-out). */
 export class ChunkWorkspace {
   private heap!: Float64Array;
   private kernel!: GemmKernel;
