@@ -59,11 +59,14 @@ export function updateIndex(outDir: string, entry: IndexEntry): void {
   const run = (executed?.metadata?.bptt_lab as JsonObject | undefined)?.run as
     { preset?: unknown; parameters?: unknown } | undefined;
   const parameters = run?.parameters && typeof run.parameters === "object" ? (run.parameters as JsonObject) : {};
+  const { sourceHash, ...facts } = entry;
   const complete: IndexEntry = {
-    ...entry,
+    ...facts,
     keyNumbers: entry.keyNumbers ?? (executed ? keyNumbersOf(executed) : []),
     preset: entry.preset ?? (typeof run?.preset === "string" ? run.preset : undefined),
     parameters: entry.parameters ?? parameters,
+    // last, whoever passes it (the runner's store or the site rebuild): one key order in index.json
+    sourceHash,
   };
   const manifestFile = path.join(outDir, "index.json");
   const entries = readManifest(manifestFile)
