@@ -1,8 +1,8 @@
 // The build step of the WebAssembly kernels: assembles each commented text source in this folder
-// (gemm-f64x2.wat, tanh-f64x2.wat, rnn-steps-f64x2.wat) with wabt, the WebAssembly Binary Toolkit from npm, and writes
-// their bytes into wasm-modules.generated.ts, which src/kernels/heap-kernels.ts imports and
-// `tsc` compiles into dist/ with the rest. `npm run build` runs it first (so `npm ci`, whose
-// prepare step builds, does too); the generated file is not in git (.gitignore here).
+// (gemm-f64x2.wat, tanh-f64x2.wat, rnn-steps-f64x2.wat) with wabt, the WebAssembly Binary Toolkit
+// from npm, and writes their bytes into wasm-modules.generated.ts, which src/kernels/heap-kernels.ts
+// imports and `tsc` compiles into dist/ with the rest. `npm run build` runs it first (so `npm ci`,
+// whose prepare step builds, does too); the generated file is not in git (.gitignore here).
 //
 //   node src/kernels/assemble-wat.mjs           write wasm-modules.generated.ts (only if it changed)
 //   node src/kernels/assemble-wat.mjs --check   exit 1 if it is missing or differs from the .wat

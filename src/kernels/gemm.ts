@@ -12,8 +12,8 @@
  * - gemmWithJs: the JavaScript 4×4 kernel (src/kernels/gemm-4x4.ts) reading the operands as stored;
  *   for the 4-unit nets, where copies would not pay.
  * - gemmWithWasm: the WebAssembly SIMD kernel of lab 002 (src/kernels/gemm-f64x2.wat) on copies of
- *   the operands in its heap, W's columns zero-padded to a multiple of 4. The per-step products are small (a
- *   batch of 5 rows), so the recurrent weight is packed into the heap once per chunk (packRight)
+ *   the operands in its heap, W's columns zero-padded to a multiple of 4. The per-step products are
+ *   small (a batch of 5 rows), so the recurrent weight is packed into the heap once per chunk (packRight)
  *   rather than per step, and the products over a whole chunk read A as stored (its strides do
  *   the transpose).
  * Measured (issue 7, one epoch of echo 10, ours / PyTorch): 60 units 0.89 → 0.61 (WebAssembly for
@@ -130,8 +130,9 @@ export function transpose(src: Float64Array, off: number, rows: number, cols: nu
  * A right operand packed once for many products with it: the recurrence multiplies one weight
  * matrix by a small [batch, features] block at every step of a chunk, and packing it once (rather
  * than at each of the T steps) is what makes the WebAssembly kernel pay on those small blocks
- * (m = 5 rows: one block of 4 and a last row). Only the latest packed matrix is usable: packing another replaces it
- * (the layers pack their W_hh, run the chunk's steps, and are done before the next layer packs).
+ * (m = 5 rows: one block of 4 and a last row). Only the latest packed matrix is usable: packing
+ * another replaces it (the layers pack their W_hh, run the chunk's steps, and are done before the
+ * next layer packs).
  * B must not change while its packing is in use.
  */
 export interface PackedRight {
@@ -253,8 +254,9 @@ function runOnHeap(
   const N = up4(n),
     heap = g.heap;
   heap.set(A.subarray(aOff, aOff + m * k), a);
-  // C's rows unpadded (n a multiple of 4, as every product of the labs): C itself goes into the heap and the
-  // kernel adds each output's sum to it, the same C + s, rounded once, as the loop below, in two block copies.
+  // C's rows unpadded (n a multiple of 4, as every product of the labs): C itself goes into the heap
+  // and the kernel adds each output's sum to it, the same C + s, rounded once, as the loop below, in
+  // two block copies.
   const inPlace = N === n;
   if (inPlace) heap.set(C.subarray(cOff, cOff + m * n), c);
   g.kernel(heap, {

@@ -198,8 +198,8 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
     );
   };
   const tanh = (offset: number, count: number) => {
-    if (!(offset >= 0 && count >= 0 && offset + count <= elements))
-      throw new RangeError(`wasm tanh: elements ${offset} … ${offset + count - 1} are outside the heap of ${elements}`);
+    checkSizes("tanh", { count });
+    checkInHeap(heap, "tanh", [offset, count]);
     tanhPairs(offset * 8, count >> 1);
     if (count & 1) heap[offset + count - 1] = tanhJs(heap[offset + count - 1]);
   };
@@ -214,34 +214,44 @@ export function createWasmGemm(elements: number, options: { fused?: boolean } = 
 function wasmRnnSteps(exports: WebAssembly.Exports, heap: Float64Array): RnnSteps {
   const f = exports as Record<"inputStep" | "tanhBackward" | "inputGrads", (...args: number[]) => void>;
   const js = rnnStepsJs(heap);
-  const inHeap = (what: string, ...ranges: [number, number][]) => {
-    for (const [at, n] of ranges)
-      if (n > 0 && !(at >= 0 && at + n <= heap.length))
-        throw new RangeError(`wasm ${what}: elements ${at} … ${at + n - 1} are outside the heap of ${heap.length}`);
-  };
-  // The module compares sizes as unsigned: a negative one would run past the heap, so refuse it here.
-  const checkSizes = (what: string, sizes: Record<string, number>) => {
-    for (const [name, v] of Object.entries(sizes))
-      if (!(Number.isInteger(v) && v >= 0))
-        throw new RangeError(`wasm ${what}: ${name} must be a whole number ≥ 0, got ${v}`);
-    if (sizes.Hp % 2 !== 0) throw new RangeError(`wasm ${what}: Hp must be even, got ${sizes.Hp}`);
+  const evenHp = (what: string, Hp: number) => {
+    if (Hp % 2 !== 0) throw new RangeError(`wasm ${what}: Hp must be even, got ${Hp}`);
   };
   return {
     inputStep(z, bH, wIn, x, M, rows, I, Hp) {
       checkSizes("inputStep", { M, rows, I, Hp });
-      inHeap("inputStep", [z, M * Hp], [bH, Hp], [wIn, I * Hp], [x, Math.min(rows, M) * I]);
+      evenHp("inputStep", Hp);
+      checkInHeap(heap, "inputStep", [z, M * Hp], [bH, Hp], [wIn, I * Hp], [x, Math.min(rows, M) * I]);
       f.inputStep(z * 8, bH * 8, wIn * 8, x * 8, M, rows, I, Hp);
     },
     tanhBackward(dz, dh, h, count) {
-      checkSizes("tanhBackward", { count, Hp: 0 });
-      inHeap("tanhBackward", [dz, count], [dh, count], [h, count]);
+      checkSizes("tanhBackward", { count });
+      checkInHeap(heap, "tanhBackward", [dz, count], [dh, count], [h, count]);
       f.tanhBackward(dz * 8, dh * 8, h * 8, count >> 1);
       if (count & 1) js.tanhBackward(dz + count - 1, dh + count - 1, h + count - 1, 1);
     },
     inputGrads(gbH, gWin, dz, x, rows, I, Hp) {
       checkSizes("inputGrads", { rows, I, Hp });
-      inHeap("inputGrads", [gbH, Hp], [gWin, I * Hp], [dz, rows * Hp], [x, rows * I]);
+      evenHp("inputGrads", Hp);
+      checkInHeap(heap, "inputGrads", [gbH, Hp], [gWin, I * Hp], [dz, rows * Hp], [x, rows * I]);
       f.inputGrads(gbH * 8, gWin * 8, dz * 8, x * 8, rows, I, Hp);
     },
   };
+}
+
+/**
+ * Refuses sizes that are not whole numbers ≥ 0: the modules compare sizes as unsigned, so a
+ * negative one would run past the heap.
+ */
+function checkSizes(what: string, sizes: Record<string, number>): void {
+  for (const [name, v] of Object.entries(sizes))
+    if (!(Number.isInteger(v) && v >= 0))
+      throw new RangeError(`wasm ${what}: ${name} must be a whole number ≥ 0, got ${v}`);
+}
+
+/** Refuses an operand [at, at + n) that leaves the heap (an empty one is never refused). */
+function checkInHeap(heap: Float64Array, what: string, ...ranges: [at: number, n: number][]): void {
+  for (const [at, n] of ranges)
+    if (n > 0 && !(at >= 0 && at + n <= heap.length))
+      throw new RangeError(`wasm ${what}: elements ${at} … ${at + n - 1} are outside the heap of ${heap.length}`);
 }

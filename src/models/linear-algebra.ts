@@ -52,7 +52,7 @@ export function addProduct(out: Float64Array, outAt: number, M: NdArray, v: Arra
  * out[outAt + c] += Σ_r M[r, c]·v[vAt + r], i.e. out += Mᵀ·v, for M [rows, cols] (each out[c]
  * summed in order of r). Walks M down its columns with the sum in a local: the same additions in
  * the same order as updating out[c] row by row, without a load and a store of out[c] per term
- * (issue 14: a third of lab 000's BPTT time).
+ * (issue 14: with addProduct's pairs, lab 000's harmonics run went 8.9 → 7.2 s).
  */
 export function addTransposedProduct(
   out: Float64Array,

@@ -289,10 +289,13 @@ export class ChunkWorkspace {
         });
       }
     }
-    const gWhh = slot.subarray(I * H, I * H + H * H); // (H, H)
-    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) gWhh[i * H + j] = heap[this.oGWhh + i * Hp + j];
-    for (let i = 0; i < I; i++) for (let j = 0; j < H; j++) gWin[i * H + j] = heap[this.oGWin + i * Hp + j];
-    for (let j = 0; j < H; j++) gbH[j] = heap[this.oGbH + j];
+    // The heap's padded (rows, Hp) gradients into the slot's (rows, H).
+    const unpad = (from: number, rowCount: number, into: Float64Array) => {
+      for (let i = 0; i < rowCount; i++) for (let j = 0; j < H; j++) into[i * H + j] = heap[from + i * Hp + j];
+    };
+    unpad(this.oGWhh, H, slot.subarray(I * H, I * H + H * H));
+    unpad(this.oGWin, I, gWin);
+    unpad(this.oGbH, 1, gbH);
     if (!job.bias) {
       gbH.fill(0);
       gbOut.fill(0);
