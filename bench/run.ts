@@ -607,15 +607,17 @@ function kernelTaxLines(selected: Unit[], rows: Row[], results: Map<Unit, Measur
 
 /**
  * The last `npm run notebooks` in results/, when it ran every notebook with full parameters (no
- * preset, no --param) and all were ok: its total wall time, from each executed notebook's metadata.
+ * preset, no --param) and all were ok: its wall time, from the first notebook's start to the last
+ * one's end (the runner runs two at once, so their durations overlap), from each executed
+ * notebook's metadata.
  */
 function wholeHeadlessRun(): { seconds: number; notebooks: number; started: string } | undefined {
   const dir = path.join(ROOT, "results");
   const names = fs.existsSync(path.join(ROOT, "notebooks"))
     ? fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"))
     : [];
-  let seconds = 0;
-  let started = "";
+  let first = Infinity;
+  let last = -Infinity;
   for (const name of names) {
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) return undefined;
@@ -626,18 +628,24 @@ function wholeHeadlessRun(): { seconds: number; notebooks: number; started: stri
       parameters?: object;
       started?: string;
     };
+    const started = Date.parse(run.started ?? "");
     if (
       run.status !== "ok" ||
       run.preset ||
       Object.keys(run.parameters ?? {}).length ||
-      typeof run.duration_ms !== "number"
+      typeof run.duration_ms !== "number" ||
+      !Number.isFinite(started)
     )
       return undefined;
-    seconds += run.duration_ms / 1000;
-    if (!started || (run.started ?? "") < started) started = run.started ?? "";
+    first = Math.min(first, started);
+    last = Math.max(last, started + run.duration_ms);
   }
   return names.length
-    ? { seconds, notebooks: names.length, started: started.slice(0, 16).replace("T", " ") }
+    ? {
+        seconds: (last - first) / 1000,
+        notebooks: names.length,
+        started: new Date(first).toISOString().slice(0, 16).replace("T", " "),
+      }
     : undefined;
 }
 

@@ -43,6 +43,9 @@ Options:
   --preset NAME           use the values in metadata.bptt_lab.presets.NAME (--param wins)
   --cell-timeout SECONDS  stop and fail a cell that runs longer (default: no limit)
   --keep-going            run the other notebooks after one fails
+  --jobs N                run up to N notebooks at once (default: 2, or 1 on a 1-core
+                          machine); --jobs 1 runs them one after another, so that the
+                          times a notebook prints are not shared with another's
   --build                 build the library (dist/, which notebooks import) first;
                           \`npm run notebooks\` passes it
   -v, --verbose           print every line the cells write
@@ -61,9 +64,18 @@ interface CliOptions {
   build: boolean;
   cellTimeoutMs?: number;
   keepGoing: boolean;
+  /** How many notebooks run at once. */
+  jobs: number;
   verbose: boolean;
   paths: string[];
 }
+
+/**
+ * Two notebooks at once by default: the labs' long runs already use both cores (worker threads),
+ * but 000, 003 and 004 mostly use one, and tslab's start-up and the figures none, so a second
+ * notebook fills the idle core. More would only queue on a 2-core machine.
+ */
+const DEFAULT_JOBS = Math.min(2, os.availableParallelism());
 
 function usageErrorFromParseArgs(e: unknown): UsageError {
   const error = e as NodeJS.ErrnoException;
@@ -96,6 +108,7 @@ function parseCli(argv: string[]): CliOptions | "help" {
         preset: { type: "string" },
         "cell-timeout": { type: "string" },
         "keep-going": { type: "boolean" },
+        jobs: { type: "string", short: "j" },
         build: { type: "boolean" },
         verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
@@ -114,7 +127,15 @@ function parseCli(argv: string[]): CliOptions | "help" {
     }
     cellTimeoutMs = seconds * 1000;
   }
+  let jobs = DEFAULT_JOBS;
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      throw new UsageError(`--jobs needs a whole number of notebooks, 1 or more, got "${values.jobs}"`);
+    }
+  }
   return {
+    jobs,
     outDir: values.out !== undefined ? path.resolve(values.out) : path.join(ROOT, "results"),
     paramArgs: values.param ?? [],
     preset: values.preset,
@@ -262,7 +283,12 @@ async function main(): Promise<number> {
   const { runNotebook } = await import("./runner/run");
   const { statusText } = await import("./runner/html");
   fs.mkdirSync(cli.outDir, { recursive: true });
-  const progress = new Progress({ out: process.stdout, err: process.stderr, verbose: cli.verbose });
+  const progress = new Progress({
+    out: process.stdout,
+    err: process.stderr,
+    verbose: cli.verbose,
+    concurrent: Math.min(cli.jobs, jobs.length) > 1,
+  });
 
   const interrupt = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
@@ -275,23 +301,34 @@ async function main(): Promise<number> {
     });
   }
 
-  const results: Array<[NotebookJob, NotebookResult]> = [];
-  for (const job of jobs) {
-    if (interrupt.signal.aborted) break;
-    const result = await runNotebook(job, {
-      outDir: store.outDirFor(job),
-      cellTimeoutMs: cli.cellTimeoutMs,
-      progress,
-      interrupt: interrupt.signal,
-    });
-    const stored = store.finish(job, result.status);
-    if (stored) (stored.error ? progress.error : progress.line).call(progress, stored.text);
-    results.push([job, result]);
-    if (result.status === "failed" && !cli.keepGoing) break;
-  }
+  // A pool of --jobs lanes, each taking the next notebook in order. After a failure (without
+  // --keep-going) no notebook starts; one already running alongside runs to its end.
+  const finished = new Map<NotebookJob, NotebookResult>();
+  let next = 0;
+  let stopped = false;
+  const lane = async (): Promise<void> => {
+    while (!stopped && !interrupt.signal.aborted && next < jobs.length) {
+      const job = jobs[next++] as NotebookJob;
+      const result = await runNotebook(job, {
+        outDir: store.outDirFor(job),
+        cellTimeoutMs: cli.cellTimeoutMs,
+        progress,
+        interrupt: interrupt.signal,
+      });
+      const stored = store.finish(job, result.status);
+      if (stored) (stored.error ? progress.error : progress.line).call(progress, stored.text);
+      finished.set(job, result);
+      if (result.status === "failed" && !cli.keepGoing) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cli.jobs, jobs.length) }, lane));
+  const results = jobs.flatMap((job): Array<[NotebookJob, NotebookResult]> => {
+    const result = finished.get(job);
+    return result ? [[job, result]] : [];
+  });
 
   const failed = results.filter(([, r]) => r.status === "failed");
-  const notRun = jobs.slice(results.length).map((j) => j.name);
+  const notRun = jobs.filter((job) => !finished.has(job)).map((j) => j.name);
   if (jobs.length > 1) {
     const summary = results.map(([job, r]) => `${job.name} ${statusText(r)}`).join(", ");
     progress.line(`ran ${results.length} of ${jobs.length} notebooks: ${summary}`);

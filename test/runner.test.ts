@@ -298,7 +298,7 @@ describe("run-notebooks", { concurrency: 2 }, () => {
   });
 
   test("a failing cell stops the notebook and the run, keeping what was computed", async () => {
-    const run = await runCli([fixture("failing"), fixture("second")]);
+    const run = await runCli(["--jobs", "1", fixture("failing"), fixture("second")]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /\[failing\] FAILED cell 3 \(code cell 3\) of test\/fixtures\/notebooks\/failing\.ipynb/);
     assert.match(run.stderr, /throw new Error\("fixture boom"\)/);
@@ -315,6 +315,30 @@ describe("run-notebooks", { concurrency: 2 }, () => {
     assert.equal(nb.metadata.bptt_lab?.run?.status, "failed");
     assert.match(readText(run.out, "failing.html"), /fixture boom/);
     assert.equal(fs.existsSync(path.join(run.out, "second.ipynb")), false);
+  });
+
+  test("--jobs 2 runs two notebooks at once; after a failure the other runs to its end and no more start", async () => {
+    const run = await runCli(["--jobs", "2", fixture("failing"), fixture("waiting"), fixture("basic")]);
+    assert.equal(run.code, 1);
+    const spans = ["failing", "waiting"].map((name) => {
+      const facts = readNotebook(run.out, name).metadata.bptt_lab?.run as unknown as {
+        started: string;
+        duration_ms: number;
+      };
+      const from = Date.parse(facts.started);
+      return [from, from + facts.duration_ms] as const;
+    });
+    const [a, b] = spans as [readonly [number, number], readonly [number, number]];
+    assert.ok(a[0] < b[1] && b[0] < a[1], `the two runs did not overlap: ${JSON.stringify(spans)}`);
+    assert.equal(streamText(readNotebook(run.out, "waiting").cells[0]), "waited 5 s\n");
+    assert.equal(fs.existsSync(path.join(run.out, "basic.ipynb")), false);
+    assert.match(run.stderr, /not run after the failure: basic/);
+  });
+
+  test("--jobs refuses anything but a whole number of 1 or more", async () => {
+    const run = await runCli(["--jobs", "0", fixture("basic")]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr.trim(), '--jobs needs a whole number of notebooks, 1 or more, got "0"');
   });
 
   test("--keep-going runs the other notebooks after a failure", async () => {
@@ -386,7 +410,7 @@ describe("run-notebooks", { concurrency: 2 }, () => {
 
   test("SIGINT mid-notebook writes a readable partial notebook marked interrupted", async () => {
     let sent = false;
-    const run = await runCli([fixture("slow"), fixture("second")], {
+    const run = await runCli(["--jobs", "1", fixture("slow"), fixture("second")], {
       onStdout: (stdout, child) => {
         if (!sent && stdout.includes("[slow] cell 2/3")) {
           sent = true;
@@ -593,7 +617,7 @@ test("the live line keeps the loss on a narrow terminal: timings go first, then 
   ) as unknown as NodeJS.WriteStream;
   const progress = new Progress({ out, err: out, verbose: false });
   progress.cellStart(label);
-  progress.cellDisplayText(live);
+  progress.cellDisplayText(live, label);
   const last = written.at(-1) ?? "";
   assert.ok(last.startsWith("\r\x1b[K"));
   assert.match(last, /loss=0\.6931 acc=0\.5012$/);

@@ -19,6 +19,11 @@ export interface ProgressOptions {
   err: NodeJS.WriteStream;
   /** Print every line the cells write, instead of only the latest one on a live terminal line. */
   verbose: boolean;
+  /**
+   * Several notebooks run at once (run-notebooks --jobs): each verbose line names its notebook, and
+   * only the notebook of the open line updates the live text.
+   */
+  concurrent?: boolean;
 }
 
 export class Progress {
@@ -28,7 +33,8 @@ export class Progress {
   /** The open line was broken by other output, so its end must repeat the label. */
   private broken = false;
   private live = "";
-  private pending: { [name: string]: string } = {};
+  /** A cell's unfinished line on each stream, by cell label and stream. */
+  private pending = new Map<string, string>();
 
   constructor(private readonly options: ProgressOptions) {
     this.tty = Boolean(options.out.isTTY);
@@ -42,37 +48,41 @@ export class Progress {
     this.options.out.write(`${label} ...`);
   }
 
-  cellText(name: "stdout" | "stderr", text: string): void {
+  /** Text a cell wrote; `label` is that cell's (cellStart's), whose line it may update. */
+  cellText(name: "stdout" | "stderr", text: string, label: string): void {
     if (this.options.verbose) {
-      const all = (this.pending[name] ?? "") + text;
-      const lines = applyCarriageReturns(all).split("\n");
-      this.pending[name] = lines.pop() ?? "";
-      for (const line of lines) this.printCellLine(name, line);
+      const key = `${name} ${label}`;
+      const lines = applyCarriageReturns((this.pending.get(key) ?? "") + text).split("\n");
+      this.pending.set(key, lines.pop() ?? "");
+      for (const line of lines) this.printCellLine(name, line, label);
       return;
     }
     const lastLine = applyCarriageReturns(text)
       .split("\n")
       .filter((l) => l.trim() !== "")
       .pop();
-    if (lastLine !== undefined) this.setLive(lastLine);
+    if (lastLine !== undefined) this.setLive(lastLine, label);
   }
 
   /** A display that overwrites itself (a progress bar) shows its latest text on the live line. */
-  cellDisplayText(text: string): void {
+  cellDisplayText(text: string, label: string): void {
     if (!this.options.verbose)
       this.setLive(
         text
           .split("\n")
           .filter((l) => l.trim() !== "")
           .pop() ?? "",
+        label,
       );
   }
 
   cellEnd(label: string, suffix: string): void {
-    for (const name of Object.keys(this.pending)) {
-      if (this.pending[name]) this.printCellLine(name as "stdout" | "stderr", this.pending[name] ?? "");
+    for (const name of ["stdout", "stderr"] as const) {
+      const key = `${name} ${label}`;
+      const rest = this.pending.get(key);
+      if (rest) this.printCellLine(name, rest, label);
+      this.pending.delete(key);
     }
-    this.pending = {};
     const out = this.options.out;
     if (this.openLabel === label && !this.broken) {
       out.write(this.tty ? `\r\x1b[K${label} ... ${suffix}\n` : ` ${suffix}\n`);
@@ -93,8 +103,8 @@ export class Progress {
     this.options.err.write(text + "\n");
   }
 
-  private setLive(text: string): void {
-    if (!this.tty || this.openLabel === undefined || this.broken) return;
+  private setLive(text: string, label: string): void {
+    if (!this.tty || this.openLabel !== label || this.broken) return;
     this.live = text
       // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ … m) are what is removed
       .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
@@ -104,9 +114,11 @@ export class Progress {
     this.options.out.write(`\r\x1b[K${fitLiveLine(this.openLabel, this.live, width)}`);
   }
 
-  private printCellLine(name: "stdout" | "stderr", line: string): void {
+  private printCellLine(name: "stdout" | "stderr", line: string, label: string): void {
     this.closeLine();
-    this.options.out.write(`    ${name === "stderr" ? "!" : "|"} ${line}\n`);
+    // "[001-signal-echoing] cell 5/60" → "[001-signal-echoing] " when several notebooks write at once
+    const from = this.options.concurrent ? `${/^\[[^\]]*\]/.exec(label)?.[0] ?? label} ` : "";
+    this.options.out.write(`    ${from}${name === "stderr" ? "!" : "|"} ${line}\n`);
   }
 
   private closeLine(): void {

@@ -188,7 +188,7 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
       if (displayId) displays.set(displayId, [...(displays.get(displayId) ?? []), output]);
     }
     const text = data["text/plain"];
-    if (typeof text === "string") progress.cellDisplayText(text);
+    if (typeof text === "string") progress.cellDisplayText(text, label(message.index));
   }
 
   return new Promise<NotebookResult>((resolve) => {
@@ -351,7 +351,7 @@ export function runNotebook(job: NotebookJob, options: RunNotebookOptions): Prom
         }
         case "stream":
           addStream(codeCell(message.index), message.name, message.text);
-          if (running?.index === message.index) progress.cellText(message.name, message.text);
+          if (running?.index === message.index) progress.cellText(message.name, message.text, label(message.index));
           break;
         case "display":
           addDisplay(message);
