@@ -426,6 +426,16 @@ describe("a NaN injected into training", () => {
       ),
     );
   });
+  test("an infinite gradient entry among finite ones is found too, at its index", async () => {
+    const g = ndarray([2, 3], [1, Number.MAX_VALUE, -Number.MAX_VALUE, 0, 2, -Infinity]);
+    await assert.rejects(
+      train(opts(() => ({ loss: 1, grads: { w: g } }), { epochs: 1 })),
+      error(
+        "NonFiniteError",
+        'injected NaN: gradient "w" at [1, 2] is -Infinity in epoch 1 of 1, step 1; lower the learning rate or clip gradients (clipNorm), or pass checkFinite: false to go on anyway',
+      ),
+    );
+  });
   test("the loss is checked first", async () => {
     await assert.rejects(
       train(opts(() => ({ loss: Infinity, grads: { w: ndarray([2, 3], [NaN, 0, 0, 0, 0, 0]) } }))),

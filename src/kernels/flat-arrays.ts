@@ -24,9 +24,11 @@ export function broadcastRows(rows: number, bias: Float64Array, bias2?: Float64A
 /** Writes bias (plus bias2) into every row of `out` ([rows, cols], cols = bias.length); returns out. */
 export function fillRows(out: Float64Array, rows: number, bias: Float64Array, bias2?: Float64Array): Float64Array {
   const cols = bias.length;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[r * cols + c] = bias2 ? bias[c] + bias2[c] : bias[c];
-  }
+  if (rows <= 0) return out;
+  for (let c = 0; c < cols; c++) out[c] = bias2 ? bias[c] + bias2[c] : bias[c];
+  // The other rows are copies of the first, in doubling blocks (lab 001 fills T·B = 100 rows per layer and chunk).
+  const total = rows * cols;
+  for (let filled = cols; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
   return out;
 }
 
