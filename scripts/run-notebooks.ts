@@ -283,11 +283,12 @@ async function main(): Promise<number> {
   const { runNotebook } = await import("./runner/run");
   const { statusText } = await import("./runner/html");
   fs.mkdirSync(cli.outDir, { recursive: true });
+  const lanes = Math.min(cli.jobs, jobs.length);
   const progress = new Progress({
     out: process.stdout,
     err: process.stderr,
     verbose: cli.verbose,
-    concurrent: Math.min(cli.jobs, jobs.length) > 1,
+    concurrent: lanes > 1,
   });
 
   const interrupt = new AbortController();
@@ -321,7 +322,7 @@ async function main(): Promise<number> {
       if (result.status === "failed" && !cli.keepGoing) stopped = true;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(cli.jobs, jobs.length) }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
   const results = jobs.flatMap((job): Array<[NotebookJob, NotebookResult]> => {
     const result = finished.get(job);
     return result ? [[job, result]] : [];
